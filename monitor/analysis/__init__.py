@@ -1,0 +1,1 @@
+"""Text analysis: outline, numbers, targets, diffs, series. Imports only ``store``."""

@@ -1,0 +1,24 @@
+"""The registry of subcommands: name → module in this package, one-line summary.
+
+Each module defines ``command`` (a click command or group) whose help ends with an
+``Example:`` block. The summary here is what ``planwatch --help`` lists without
+importing the module.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+__all__ = ["COMMANDS", "CommandEntry"]
+
+
+class CommandEntry(NamedTuple):
+    module: str
+    summary: str
+
+
+COMMANDS: dict[str, CommandEntry] = {
+    "db": CommandEntry("db", "Create or upgrade the database schema."),
+    "config": CommandEntry("config", "Show every setting, its value and where it came from."),
+    "sources": CommandEntry("sources", "List the sources in the sources config."),
+}

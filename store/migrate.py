@@ -1,0 +1,96 @@
+"""Schema migrations with Alembic, driven from code (no alembic.ini to find).
+
+``planwatch db upgrade`` calls :func:`upgrade`. Every other command calls
+:func:`require_current` first, so an old or empty database gets "run planwatch db
+upgrade" instead of a confusing SQL error. Tables Alembic must not manage (the
+APScheduler job store, SQLite full-text indexes) are listed in ``UNMANAGED_PREFIXES``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config as AlembicConfig
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
+
+from store.errors import DatabaseUnavailable, SchemaOutdated
+
+__all__ = ["UNMANAGED_PREFIXES", "alembic_config", "current_revision", "head_revision", "require_current", "upgrade"]
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+UNMANAGED_PREFIXES = ("apscheduler_", "fts_", "sqlite_")
+
+
+def alembic_config(engine: Engine) -> AlembicConfig:
+    """An Alembic config that runs on ``engine`` (passed through ``attributes``)."""
+    config = AlembicConfig()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.attributes["engine"] = engine
+    return config
+
+
+def head_revision() -> str | None:
+    script = ScriptDirectory(str(MIGRATIONS_DIR))
+    return script.get_current_head()
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The revision the database is at (None for an empty database)."""
+    try:
+        with engine.connect() as connection:
+            return MigrationContext.configure(connection).get_current_revision()
+    except OperationalError as exc:
+        raise DatabaseUnavailable(f"cannot open the database: {str(exc.orig).strip()}") from exc
+
+
+def upgrade(engine: Engine, revision: str = "head") -> tuple[str | None, str | None]:
+    """Create or upgrade the schema; returns (revision before, revision after)."""
+    before = current_revision(engine)
+    command.upgrade(alembic_config(engine), revision)
+    return before, current_revision(engine)
+
+
+def require_current(engine: Engine) -> None:
+    """Raise SchemaOutdated unless the database is at the code's head revision."""
+    current, head = current_revision(engine), head_revision()
+    if current != head:
+        state = "has no planwatch tables" if current is None else f"is at revision {current}, the code expects {head}"
+        raise SchemaOutdated(f"the database {state}")
+
+
+def autogenerate(engine: Engine, message: str, rev_id: str) -> None:
+    """Write a new migration from the difference between the models and ``engine``.
+
+    For developers: run on a database upgraded to head, e.g.
+    ``python -c "from store.migrate import *; ..."``; see CONTRIBUTING in the README.
+    """
+    command.revision(alembic_config(engine), message=message, autogenerate=True, rev_id=rev_id)
+
+
+def regenerate_initial() -> Path:
+    """Rewrite the initial migration from the models (only while no release exists)."""
+    import tempfile
+
+    from store.engine import make_engine
+
+    for old in (MIGRATIONS_DIR / "versions").glob("0001_*.py"):
+        old.unlink()
+    with tempfile.TemporaryDirectory() as tmp:
+        engine = make_engine(f"sqlite:///{tmp}/empty.db")
+        autogenerate(engine, "initial schema", "0001")
+        engine.dispose()
+    return next((MIGRATIONS_DIR / "versions").glob("0001_*.py"))
+
+
+if __name__ == "__main__":
+    import sys
+
+    if sys.argv[1:] == ["regenerate-initial"]:
+        print(regenerate_initial())
+    else:
+        print("usage: python -m store.migrate regenerate-initial", file=sys.stderr)
+        sys.exit(2)
