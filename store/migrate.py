@@ -9,6 +9,7 @@ APScheduler job store, SQLite full-text indexes) are listed in ``UNMANAGED_PREFI
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
@@ -19,10 +20,18 @@ from sqlalchemy.exc import OperationalError
 
 from store.errors import DatabaseUnavailable, SchemaOutdated
 
-__all__ = ["UNMANAGED_PREFIXES", "alembic_config", "current_revision", "head_revision", "require_current", "upgrade"]
+__all__ = ["UNMANAGED_PREFIXES", "alembic_config", "current_revision", "head_revision", "include_object", "require_current", "upgrade"]
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 UNMANAGED_PREFIXES = ("apscheduler_", "fts_", "sqlite_")
+
+
+def include_object(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
+    """Leave tables of other owners (APScheduler, full-text indexes) alone."""
+    if type_ == "table" and name and name.startswith(UNMANAGED_PREFIXES):
+        return False
+    table = getattr(obj, "table", None)
+    return not (table is not None and str(table.name).startswith(UNMANAGED_PREFIXES))
 
 
 def alembic_config(engine: Engine) -> AlembicConfig:

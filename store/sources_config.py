@@ -118,7 +118,7 @@ class SourcesFile(BaseModel):
     sources: list[SourceConfig] = Field(default_factory=list)
 
 
-def _describe(error: dict[str, Any], raw: dict[str, Any]) -> tuple[str | None, str | None, str]:
+def _describe(error: Any, raw: dict[str, Any]) -> tuple[str | None, str | None, str]:
     location = list(error.get("loc", ()))
     source_id = None
     if len(location) >= 2 and location[0] == "sources" and isinstance(location[1], int):

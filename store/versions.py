@@ -85,7 +85,7 @@ def _document_for(session: Session, page: FetchedPage) -> tuple[Document, bool]:
     document = session.exec(select(Document).where(Document.url == page.url)).first()
     if document is not None:
         return document, False
-    document = Document(url=page.url, source_id=page.source_id, first_seen=page.fetched_at)
+    document = Document(url=page.url, source_id=page.source_id, first_seen=page.fetched_at, last_seen=page.fetched_at)
     session.add(document)
     session.flush()
     return document, True
@@ -101,7 +101,7 @@ def _refresh_metadata(document: Document, page: FetchedPage) -> None:
 
 
 def _touch(document: Document, page_status: int, when: datetime, etag: str | None, last_modified: str | None) -> None:
-    document.last_seen = max(document.last_seen, when)
+    document.last_seen = when
     document.last_status = page_status
     if etag is not None:
         document.etag = etag

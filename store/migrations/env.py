@@ -6,16 +6,9 @@ from alembic import context
 from sqlmodel import SQLModel
 
 import store.models  # noqa: F401  (registers the tables on SQLModel.metadata)
-from store.migrate import UNMANAGED_PREFIXES
+from store.migrate import include_object
 
 target_metadata = SQLModel.metadata
-
-
-def include_object(obj, name, type_, reflected, compare_to):  # type: ignore[no-untyped-def]
-    if type_ == "table" and name and name.startswith(UNMANAGED_PREFIXES):
-        return False
-    table = getattr(obj, "table", None)
-    return not (table is not None and str(table.name).startswith(UNMANAGED_PREFIXES))
 
 
 def run_migrations_online() -> None:

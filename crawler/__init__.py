@@ -1,0 +1,1 @@
+"""Crawling government sites: Scrapy spiders, page reading, attachments, captures."""

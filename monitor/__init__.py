@@ -1,0 +1,1 @@
+"""Scheduling, the CLI, the analysis pipeline."""

@@ -1,0 +1,1 @@
+"""What people read: digests, mail, feeds and the archive browser."""
