@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import click
-from sqlalchemy.exc import OperationalError
 
 from monitor.commands import COMMANDS
 from monitor.context import AppContext
@@ -67,10 +66,14 @@ def cli(ctx: click.Context, config_path: Path | None) -> None:
     ctx.obj = AppContext(config_path=config_path)
 
 
-def _database_error(exc: OperationalError) -> DatabaseUnavailable:
+def _database_error(exc: Exception) -> DatabaseUnavailable | None:
+    """A DBAPI connection failure that escaped a command, as a planwatch error."""
+    from sqlalchemy.exc import OperationalError
+
+    if not isinstance(exc, OperationalError):
+        return None
     text = str(exc.orig) if exc.orig is not None else str(exc)
-    first = text.strip().splitlines()[0] if text.strip() else type(exc).__name__
-    return DatabaseUnavailable(f"database error: {first}")
+    return DatabaseUnavailable(f"database error: {' '.join(text.split())}")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -81,9 +84,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except PlanwatchError as exc:
         click.echo(f"error: {exc.one_line()}", err=True)
         return exc.exit_code
-    except OperationalError as exc:
-        click.echo(f"error: {_database_error(exc).one_line()}", err=True)
-        return DatabaseUnavailable.exit_code
     except click.exceptions.Exit as exc:
         return int(exc.exit_code or 0)
     except click.ClickException as exc:
@@ -92,6 +92,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (click.Abort, KeyboardInterrupt):
         click.echo("interrupted", err=True)
         return 130
+    except Exception as exc:
+        database = _database_error(exc)
+        if database is None:
+            raise
+        click.echo(f"error: {database.one_line()}", err=True)
+        return database.exit_code
     return int(result) if isinstance(result, int) else 0
 
 

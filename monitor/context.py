@@ -5,12 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from sqlalchemy.engine import Engine
 
-from store.database import open_store
 from store.settings import Config, load_config
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
 
 __all__ = ["AppContext", "pass_app"]
 
@@ -28,6 +30,8 @@ class AppContext:
 
     def engine(self, *, readonly: bool = False, check_schema: bool = True) -> Engine:
         """The store's engine; SchemaOutdated tells the user to run `db upgrade`."""
+        from store.database import open_store  # SQLAlchemy only for commands that use the store
+
         if readonly not in self._engines:
             self._engines[readonly] = open_store(self.config, readonly=readonly, check_schema=check_schema)
         return self._engines[readonly]

@@ -47,10 +47,9 @@ class PlanwatchError(Exception):
         self.hint = hint if hint is not None else self.default_hint
 
     def one_line(self) -> str:
-        """The message and the hint, the way the CLI prints them."""
-        if self.hint:
-            return f"{self.message} ({self.hint})"
-        return self.message
+        """The message and the hint on one line, the way the CLI prints them."""
+        text = f"{self.message} ({self.hint})" if self.hint else self.message
+        return " ".join(text.split())
 
 
 class ConfigError(PlanwatchError):

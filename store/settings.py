@@ -12,6 +12,7 @@ The config file is ``--config FILE``, else ``$PLANWATCH_CONFIG``, else
 
 from __future__ import annotations
 
+import json
 import os
 import tomllib
 from collections.abc import Mapping
@@ -21,7 +22,7 @@ from typing import Any
 
 from store.errors import ConfigError
 
-__all__ = ["SETTINGS", "Config", "Setting", "load_config"]
+__all__ = ["SETTINGS", "Config", "Setting", "load_config", "settings_markdown"]
 
 
 @dataclass(frozen=True)
@@ -233,3 +234,25 @@ def load_config(path: Path | None = None, env: Mapping[str, str] | None = None) 
             values[setting.name] = setting.parse(env[setting.env], setting.env)
             origins[setting.name] = "env"
     return Config(values=values, origins=origins, path=config_path)
+
+
+def settings_markdown() -> str:
+    """The README's settings table, generated from SETTINGS (a test keeps them equal)."""
+    lines = [
+        "| setting | environment variable | default | meaning |",
+        "|---|---|---|---|",
+    ]
+    for setting in SETTINGS:
+        default = "(none)" if setting.secret else f"`{_toml_literal(setting.default)}`"
+        meaning = setting.help + (f" One of: {', '.join(setting.choices)}." if setting.choices else "")
+        secret = " **Secret: environment only.**" if setting.secret else ""
+        lines.append(f"| `{setting.name}` | `{setting.env}` | {default} | {meaning}{secret} |")
+    return "\n".join(lines)
+
+
+def _toml_literal(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return f"{value:_}" if isinstance(value, int) and value >= 100_000 else str(value)
+    return json.dumps(value, ensure_ascii=False)

@@ -155,7 +155,7 @@ def load_sources(path: Path) -> list[SourceConfig]:
     if not path.is_file():
         raise ConfigError(
             f"sources file {path} does not exist",
-            hint="copy sources.example.toml to sources.toml or set PLANWATCH_SOURCES_FILE",
+            hint="copy deploy/sources.example.toml to ./sources.toml, or set PLANWATCH_SOURCES_FILE",
         )
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))

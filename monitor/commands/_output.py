@@ -15,6 +15,9 @@ from rich.text import Text
 
 __all__ = ["echo_json", "local_time", "print_table", "to_jsonable"]
 
+# Piped output (files, grep, tests) is not wrapped at 80 columns.
+_PIPE_WIDTH = 240
+
 
 def to_jsonable(value: Any) -> Any:
     """Dates as ISO strings, enums as their values; everything else unchanged."""
@@ -44,4 +47,7 @@ def print_table(headers: Sequence[str], rows: Iterable[Sequence[Any]], title: st
     table = Table(*headers, title=title, show_lines=False, header_style="bold")
     for row in rows:
         table.add_row(*(Text("" if cell is None else str(cell)) for cell in row))
-    Console(soft_wrap=False, highlight=False).print(table)
+    console = Console(soft_wrap=False, highlight=False)
+    if not console.is_terminal:
+        console = Console(soft_wrap=False, highlight=False, width=_PIPE_WIDTH)
+    console.print(table)

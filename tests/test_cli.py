@@ -1,0 +1,98 @@
+"""The CLI as a user runs it: a real `planwatch` process, one-line errors, exit codes."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+PLANWATCH = str(Path(sys.executable).with_name("planwatch"))
+
+
+def run(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    full_env = {key: value for key, value in os.environ.items() if not key.startswith("PLANWATCH_")}
+    full_env.update(env or {})
+    return subprocess.run([PLANWATCH, *args], capture_output=True, text=True, env=full_env, cwd=cwd, timeout=120)
+
+
+def assert_one_line_error(result: subprocess.CompletedProcess[str], code: int, *needles: str) -> None:
+    assert result.returncode == code, result
+    assert "Traceback" not in result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
+    for needle in needles:
+        assert needle in lines[0]
+
+
+def test_help_lists_every_registered_command() -> None:
+    from monitor.commands import COMMANDS
+
+    result = run("--help")
+    assert result.returncode == 0
+    for name in COMMANDS:
+        assert name in result.stdout
+
+
+def test_db_upgrade_creates_then_is_a_noop(tmp_path: Path) -> None:
+    env = {"PLANWATCH_DATA_DIR": str(tmp_path / "data")}
+    first = run("db", "upgrade", env=env)
+    assert first.returncode == 0 and "upgraded from an empty database" in first.stdout
+    assert (tmp_path / "data" / "planwatch.db").is_file()
+    second = run("db", "upgrade", env=env)
+    assert second.returncode == 0 and "nothing to do" in second.stdout
+
+
+def test_sources_list_json_keeps_chinese(tmp_path: Path) -> None:
+    sources = tmp_path / "sources.toml"
+    sources.write_text(
+        '[[sources]]\nid = "sn-wjw"\nname = "遂宁市卫健委"\nagency = "遂宁市卫生健康委员会"\n'
+        'region = "四川省/遂宁市"\nstart_urls = ["http://127.0.0.1:8765/sn/index.html"]\n',
+        encoding="utf-8",
+    )
+    result = run("sources", "list", "--json", env={"PLANWATCH_SOURCES_FILE": str(sources)})
+    assert result.returncode == 0, result.stderr
+    assert "遂宁市卫生健康委员会" in result.stdout
+    assert json.loads(result.stdout)[0]["region"] == "四川省/遂宁市"
+    table = run("sources", "list", env={"PLANWATCH_SOURCES_FILE": str(sources)})
+    assert "sn-wjw" in table.stdout and "0 6 * * * (default)" in table.stdout
+
+
+def test_missing_sources_file_is_one_line(tmp_path: Path) -> None:
+    result = run("sources", "list", cwd=tmp_path)
+    assert_one_line_error(result, 2, "sources.toml does not exist", "sources.example.toml")
+
+
+def test_bad_sources_entry_names_source_and_field(tmp_path: Path) -> None:
+    sources = tmp_path / "sources.toml"
+    sources.write_text('[[sources]]\nid = "gy"\nname = "x"\nagency = "y"\nregion = "z"\nstart_urls = ["nope"]\n', encoding="utf-8")
+    result = run("sources", "list", "--file", str(sources))
+    assert_one_line_error(result, 2, "source 'gy'", "field 'start_urls'")
+
+
+def test_bad_config_file_is_one_line(tmp_path: Path) -> None:
+    config = tmp_path / "planwatch.toml"
+    config.write_text("[smtp]\nport = 'x'\n", encoding="utf-8")
+    assert_one_line_error(run("--config", str(config), "config"), 2, "smtp.port must be int")
+
+
+def test_unreachable_database_is_one_line_exit_3(tmp_path: Path) -> None:
+    env = {"PLANWATCH_DATABASE_URL": "postgresql+psycopg://postgres@127.0.0.1:1/none"}
+    assert_one_line_error(run("db", "upgrade", env=env), 3, "check that the database server is running")
+
+
+def test_old_schema_says_run_db_upgrade(tmp_path: Path) -> None:
+    pytest.importorskip("monitor.commands.documents", reason="the documents command is not there yet")
+    result = run("documents", env={"PLANWATCH_DATA_DIR": str(tmp_path / "data")})
+    assert_one_line_error(result, 2, "planwatch db upgrade")
+
+
+def test_config_shows_origin_and_hides_secrets(tmp_path: Path) -> None:
+    result = run("config", "--json", env={"PLANWATCH_SMTP_PASSWORD": "hunter2", "PLANWATCH_SMTP_PORT": "2525"}, cwd=tmp_path)
+    shown = json.loads(result.stdout)
+    assert shown["smtp.port"] == {"value": 2525, "origin": "env", "env": "PLANWATCH_SMTP_PORT"}
+    assert shown["smtp.password"]["value"] == "(set)"
+    assert "hunter2" not in result.stdout + result.stderr
