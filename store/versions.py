@@ -18,17 +18,9 @@ from store.kinds import FetchOutcome
 from store.models import Attachment, Document, Version, utcnow
 from store.normalise import content_hash
 from store.texts import put_text
+from store.warc import WarcRef
 
 __all__ = ["FetchedAttachment", "FetchedPage", "RecordResult", "WarcRef", "combined_text", "record_fetch", "record_not_modified"]
-
-
-@dataclass(frozen=True)
-class WarcRef:
-    """Where the raw response was captured: file name (in the data dir's warc/) and offset."""
-
-    file: str
-    offset: int
-    length: int | None = None
 
 
 @dataclass
