@@ -237,6 +237,7 @@ class Digest(SQLModel, table=True):
     last_change_id: int | None = None
     subject: str = ""
     message_id: str = Field(default="", index=True)
+    message_hash: str | None = Field(default=None, foreign_key="blob.hash", max_length=64)
     html_path: str | None = None
     attempts: int = 0
     next_attempt_at: datetime | None = _when(default=None)

@@ -107,6 +107,14 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("digest.schedule", "0 8 * * *", "Cron expression for building and sending digests."),
     Setting("digest.send_empty", False, "Send a digest even when nothing is new (a heartbeat).", bool),
     Setting("digest.archive_base_url", "http://127.0.0.1:8000", "Base URL of the archive browser; digest links point there."),
+    Setting("digest.channel", "smtp", "How digests are delivered: smtp, or file (writes .eml files to <data_dir>/mail/ instead of mailing)."),
+    Setting("digest.first_lookback_days", 30, "A new subscriber's first digest holds the changes of this many past days (0: all).", int),
+    Setting("digest.max_items_per_section", 100, "Items shown per digest section; the rest are counted and linked to the archive.", int),
+    Setting("digest.retry_base_seconds", 300, "First retry delay after a refused or failed delivery; doubles with each attempt.", int),
+    Setting("digest.retry_max_seconds", 21600, "Longest delay between delivery retries.", int),
+    Setting("digest.sending_lease_seconds", 600, "A digest left 'sending' this long (the process died mid-send) is sent again, same Message-ID.", int),
+    Setting("digest.failing_after_runs", 3, "A source whose last this-many crawl runs failed is reported once as source-failing.", int),
+    Setting("digest.unsubscribe_mailto", "", "Address for mailto: List-Unsubscribe (subject 'unsubscribe <token>'); the archive URL is always given."),
     # -- mail
     Setting("smtp.host", "127.0.0.1", "SMTP server host."),
     Setting("smtp.port", 25, "SMTP server port.", int),
@@ -115,6 +123,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("smtp.password", "", "SMTP password (environment only, never logged).", secret=True),
     Setting("smtp.from_addr", "planwatch <planwatch@localhost>", "From header of digests."),
     Setting("smtp.timeout", 30, "Seconds before an SMTP connection attempt is given up.", int),
+    Setting("smtp.ca_file", "", "PEM file of CA certificates to verify the server with (starttls, ssl); empty: the system's."),
     # -- archive browser
     Setting("web.host", "127.0.0.1", "Address `planwatch serve` binds to."),
     Setting("web.port", 8000, "Port `planwatch serve` listens on.", int),

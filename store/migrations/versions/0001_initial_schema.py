@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 19:41:28.529228
+Create Date: 2026-11-25 19:56:33.734147
 """
 
 from collections.abc import Sequence
@@ -100,12 +100,14 @@ def upgrade() -> None:
     sa.Column('last_change_id', sa.Integer(), nullable=True),
     sa.Column('subject', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('message_id', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('message_hash', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
     sa.Column('html_path', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('next_attempt_at', store.models.UTCDateTime(), nullable=True),
     sa.Column('last_error', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
     sa.Column('sent_at', store.models.UTCDateTime(), nullable=True),
     sa.Column('delivered_at', store.models.UTCDateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['message_hash'], ['blob.hash'], ),
     sa.ForeignKeyConstraint(['subscriber_id'], ['subscriber.id'], ),
     sa.PrimaryKeyConstraint('id')
     )
