@@ -1,0 +1,119 @@
+"""Files given on the command line (``planwatch extract FILE``, ``planwatch compare A B``).
+
+A saved government page (HTML in any of the Chinese encodings), a plain text copy
+(UTF-8 or GBK), or an attachment (pdf, docx, ...) all become one
+:class:`InputDocument`, read by the same code the crawler uses, so a file and the
+crawled page give the same text. Anything unreadable raises ``InputError`` with a
+one-line reason naming the file; nothing is written.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from crawler.attachments import attachment_extension, read_attachment
+from crawler.encoding import decode_html, decode_text_file
+from crawler.html_text import parse_date
+from crawler.page_fields import read_detail_page
+from store.errors import InputError
+
+__all__ = ["MAX_INPUT_BYTES", "InputDocument", "looks_like_html", "read_input_file"]
+
+MAX_INPUT_BYTES = 50 * 1024 * 1024
+_HTML_SUFFIXES = frozenset({".html", ".htm", ".shtml", ".xhtml", ".jsp", ".asp", ".aspx", ".php"})
+_TEXT_SUFFIXES = frozenset({".txt", ".text", ".md"})
+# Attachment types read through crawler.attachments rather than as text.
+_DOCUMENT_TYPES = frozenset({"pdf", "docx", "doc", "wps", "xls", "xlsx"})
+_HTML_START = re.compile(rb"^\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|meta|body|title)\b", re.I | re.S)
+_TEXT_DATE = re.compile(r"(?:发布日期|发布时间|成文日期|日期|时间)\s*[:：]\s*([^\n]{6,20})")
+_TITLE_MAX_CHARS = 80
+
+
+@dataclass(frozen=True)
+class InputDocument:
+    """A plan read from a file: its title, body text and publish date if it says one."""
+
+    title: str
+    text: str
+    published_on: date | None
+    is_html: bool
+
+
+def looks_like_html(data: bytes, suffix: str = "") -> bool:
+    """HTML by extension, else by its first bytes (``<!DOCTYPE html``, ``<html``, ...)."""
+    if suffix.lower() in _HTML_SUFFIXES:
+        return True
+    if suffix.lower() in _TEXT_SUFFIXES:
+        return False
+    head = data[:2048].lstrip(b"\xef\xbb\xbf")
+    return bool(_HTML_START.match(head))
+
+
+def _read_bytes(path: Path) -> bytes:
+    if not path.exists():
+        raise InputError(f"{path}: no such file")
+    if path.is_dir():
+        raise InputError(f"{path}: is a directory, not a file")
+    try:
+        size = path.stat().st_size
+        if size > MAX_INPUT_BYTES:
+            raise InputError(f"{path}: {size // (1024 * 1024)} MB is larger than the {MAX_INPUT_BYTES // (1024 * 1024)} MB limit")
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"{path}: cannot be read ({exc.strerror or exc})") from exc
+    if not data.strip():
+        raise InputError(f"{path}: is empty")
+    return data
+
+
+def _title_from_text(text: str, fallback: str) -> str:
+    for line in text.split("\n"):
+        line = line.strip()
+        if line:
+            return line if len(line) <= _TITLE_MAX_CHARS else fallback
+    return fallback
+
+
+def _from_text(text: str, path: Path) -> InputDocument:
+    match = _TEXT_DATE.search(text[:3000])
+    return InputDocument(
+        title=_title_from_text(text, path.stem),
+        text=text.strip(),
+        published_on=parse_date(match.group(1)) if match else None,
+        is_html=False,
+    )
+
+
+def _from_html(data: bytes, path: Path) -> InputDocument:
+    fields = read_detail_page(decode_html(data), url=path.resolve().as_uri())
+    if not fields.text.strip():
+        raise InputError(f"{path}: the HTML page has no readable body text")
+    return InputDocument(
+        title=fields.title or path.stem, text=fields.text, published_on=fields.published_on, is_html=True
+    )
+
+
+def _from_attachment(data: bytes, path: Path) -> InputDocument:
+    result = read_attachment(data, path.name, None)
+    if result.text is None:
+        raise InputError(f"{path}: {result.error or 'no text could be read'}")
+    return _from_text(result.text, path)
+
+
+def read_input_file(path: Path) -> InputDocument:
+    """Read a page, text file or attachment given by the user; ``InputError`` when unusable."""
+    data = _read_bytes(path)
+    if attachment_extension(path.name) in _DOCUMENT_TYPES:
+        return _from_attachment(data, path)
+    if looks_like_html(data, path.suffix):
+        return _from_html(data, path)
+    try:
+        text = decode_text_file(data)
+    except InputError as exc:
+        raise InputError(f"{path}: {exc.message}", hint=exc.hint) from exc
+    if not text.strip():
+        raise InputError(f"{path}: is empty")
+    return _from_text(text, path)
