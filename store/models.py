@@ -120,6 +120,7 @@ class Document(SQLModel, table=True):
     etag: str | None = None
     last_modified: str | None = None
     latest_hash: str | None = None
+    page_hash: str | None = None  # the page alone (text + attachment links): lets revalidation skip attachments
     series_id: int | None = Field(default=None, foreign_key="series.id", index=True)
     canonical_id: int | None = Field(default=None, foreign_key="document.id", index=True)
 

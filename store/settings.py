@@ -99,6 +99,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("crawl.autothrottle", True, "Adapt the request rate to the server's latency (Scrapy AutoThrottle).", bool),
     Setting("crawl.time_limit", 3600, "Seconds a crawl of one source may take before it is stopped and recorded as interrupted.", int),
     Setting("crawl.warc_max_bytes", 100_000_000, "Start a new WARC file once the current one is this large.", int),
+    Setting("crawl.retry_backoff", 1.0, "Seconds before the first retry of a 5xx answer or timeout; doubles with each further retry (at most 60).", float),
+    Setting("crawl.autothrottle_start_delay", 1.0, "AutoThrottle's first delay between requests to one domain, in seconds; it then follows the server's latency.", float),
+    Setting("crawl.autothrottle_target_concurrency", 2.0, "AutoThrottle's aim: requests a server should be answering at once.", float),
+    Setting("crawl.concurrent_items", 16, "Items processed at once (Scrapy CONCURRENT_ITEMS); 16 measured a third faster than Scrapy's 100.", int),
+    Setting("crawl.revalidate", True, "Re-check known pages with a lean conditional-GET pass and start Scrapy only for changed list pages; false: every crawl is a full Scrapy crawl.", bool),
     # -- schedule (daemon and run --once)
     Setting("schedule.crawl", "0 6 * * *", "Default cron expression for sources without their own schedule."),
     Setting("schedule.jitter", 600, "Seconds of random delay added to each scheduled crawl.", int),

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 19:56:33.734147
+Create Date: 2026-11-25 20:00:12.885647
 """
 
 from collections.abc import Sequence
@@ -132,6 +132,7 @@ def upgrade() -> None:
     sa.Column('etag', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
     sa.Column('last_modified', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
     sa.Column('latest_hash', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+    sa.Column('page_hash', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
     sa.Column('series_id', sa.Integer(), nullable=True),
     sa.Column('canonical_id', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['canonical_id'], ['document.id'], ),
