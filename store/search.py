@@ -1,0 +1,379 @@
+"""Full-text search over every stored version, for Chinese text, on SQLite and PostgreSQL.
+
+Chinese has no spaces, so word tokenizers find nothing; both backends index
+character **trigrams** instead, one row per version (title + text) in a table of its
+own, ``fts_versions`` (``store.migrate`` leaves ``fts_*`` tables alone):
+
+- SQLite: an FTS5 virtual table with the ``trigram`` tokenizer; rowid = version id.
+- PostgreSQL: a plain table with a GIN ``gin_trgm_ops`` index (extension ``pg_trgm``),
+  queried with ``ILIKE``, which the trigram index serves.
+
+A query is split on whitespace into terms that must all occur. Trigram indexes cannot
+look up terms shorter than three characters (床位, 医保 are common), so those terms are
+matched with ``LIKE`` over the indexed text instead: a scan, newest versions first,
+that stops as soon as one page of documents is full.
+
+Results are documents (newest matching version first, one hit per document) with a
+snippet as segments ``(text, is_hit)``: templates escape every segment and wrap hits
+in ``<mark>``; no markup is ever built from scraped text.
+
+Indexing is explicit: :func:`index_pending` adds versions not yet indexed (the
+analysis pipeline calls it after analysing, ``planwatch serve`` at start-up). It
+creates the table on first use, idempotently. Readers on a read-only engine never
+write: a missing table just means an empty index.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Generator, Sequence
+from contextlib import closing
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from sqlalchemy import text
+from sqlalchemy.engine import Connection
+from sqlmodel import Session, col, select
+
+from store.models import Version
+from store.texts import get_text
+
+__all__ = [
+    "BACKENDS",
+    "INDEX_TABLE",
+    "MIN_TRIGRAM_TERM",
+    "SearchBackend",
+    "SearchFilters",
+    "SearchHit",
+    "SearchPage",
+    "Segment",
+    "backend_for",
+    "ensure_index",
+    "index_pending",
+    "index_status",
+    "make_snippet",
+    "parse_query",
+    "search",
+]
+
+INDEX_TABLE = "fts_versions"
+MIN_TRIGRAM_TERM = 3  # shorter terms cannot use a trigram index: LIKE fallback
+SNIPPET_CONTEXT = 40  # characters shown before and after the first hit
+MAX_TERMS = 8
+_BATCH = 200
+_STREAM_CHUNK = 200
+# Private-use characters never shown to people; removed from indexed text so that
+# nothing scraped can look like our own markup.
+_PRIVATE = re.compile("[\ue000-\uf8ff]")
+
+Segment = tuple[str, bool]
+
+
+@dataclass(frozen=True)
+class SearchFilters:
+    """Document filters applied together with the text query (None = any)."""
+
+    region: str | None = None
+    year: int | None = None
+    source_id: str | None = None
+    doc_type: str | None = None
+
+    def where(self) -> tuple[list[str], dict[str, Any]]:
+        """SQL conditions over ``d`` (the document table) and their parameters."""
+        conditions, params = [], {}
+        for column, name in (("region", "region"), ("plan_year", "year"), ("source_id", "source_id"), ("doc_type", "doc_type")):
+            value = getattr(self, name)
+            if value not in (None, ""):
+                conditions.append(f"d.{column} = :f_{name}")
+                params[f"f_{name}"] = value
+        return conditions, params
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    """One matching document: the newest version that matched and a highlighted snippet."""
+
+    document_id: int
+    version_id: int
+    snippet: tuple[Segment, ...] = ()
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    """One page of results; ``has_next`` instead of a total (counting common terms is slow)."""
+
+    query: str
+    terms: tuple[str, ...]
+    hits: list[SearchHit] = field(default_factory=list)
+    page: int = 1
+    per_page: int = 20
+    has_next: bool = False
+    fallback: bool = False  # some term was shorter than a trigram: LIKE scan
+    index_ready: bool = True
+
+
+def parse_query(query: str) -> tuple[str, ...]:
+    """The distinct terms of a query (whitespace separates; quotes are just characters)."""
+    terms = [_PRIVATE.sub("", part) for part in query.split()]
+    return tuple(dict.fromkeys(term for term in terms if term))[:MAX_TERMS]
+
+
+def _like_pattern(term: str) -> str:
+    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+BACKENDS: dict[str, SearchBackend] = {}
+
+
+class SearchBackend:
+    """One database's way to store and query the index; registered by dialect name."""
+
+    dialect: ClassVar[str] = ""
+    key: ClassVar[str] = "version_id"  # the index table's column holding the version id
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.dialect:
+            BACKENDS[cls.dialect] = cls()
+
+    def exists(self, connection: Connection) -> bool:
+        raise NotImplementedError
+
+    def create(self, connection: Connection) -> None:
+        raise NotImplementedError
+
+    def pending_sql(self) -> str:
+        """Ids of versions not yet indexed, oldest first, at most :limit."""
+        return (
+            f"SELECT v.id FROM version v WHERE NOT EXISTS (SELECT 1 FROM {INDEX_TABLE} f "
+            f"WHERE f.{self.key} = v.id) ORDER BY v.id LIMIT :limit"
+        )
+
+    def insert(self, connection: Connection, rows: Sequence[dict[str, Any]]) -> None:
+        raise NotImplementedError
+
+    def match_sql(self, terms: Sequence[str], params: dict[str, Any]) -> list[str]:
+        """Conditions over ``f`` that all ``terms`` occur; fills ``params``."""
+        raise NotImplementedError
+
+    def body_sql(self) -> str:
+        return f"SELECT f.body FROM {INDEX_TABLE} f WHERE f.{self.key} = :version_id"
+
+    def stream(self, connection: Connection, statement: str, params: dict[str, Any]) -> Generator[tuple[int, int], None, None]:
+        """(version id, document id) rows, newest first, fetched lazily."""
+        result = connection.execution_options(stream_results=True).execute(text(statement), params)
+        try:
+            while chunk := result.fetchmany(_STREAM_CHUNK):
+                yield from ((int(row[0]), int(row[1])) for row in chunk)
+        finally:
+            result.close()
+
+
+class SQLiteBackend(SearchBackend):
+    """FTS5 with the trigram tokenizer (SQLite ≥ 3.34); MATCH for long terms, LIKE for short."""
+
+    dialect = "sqlite"
+    key = "rowid"
+
+    def exists(self, connection: Connection) -> bool:
+        found = connection.execute(
+            text("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = :name"), {"name": INDEX_TABLE}
+        ).first()
+        return found is not None
+
+    def create(self, connection: Connection) -> None:
+        connection.execute(text(
+            f"CREATE VIRTUAL TABLE IF NOT EXISTS {INDEX_TABLE} USING fts5("
+            "body, document_id UNINDEXED, tokenize = 'trigram')"
+        ))
+
+    def insert(self, connection: Connection, rows: Sequence[dict[str, Any]]) -> None:
+        connection.execute(
+            text(f"INSERT INTO {INDEX_TABLE} (rowid, body, document_id) VALUES (:version_id, :body, :document_id)"),
+            list(rows),
+        )
+
+    def match_sql(self, terms: Sequence[str], params: dict[str, Any]) -> list[str]:
+        conditions = []
+        long_terms = [term for term in terms if len(term) >= MIN_TRIGRAM_TERM]
+        if long_terms:
+            params["match"] = " ".join('"' + term.replace('"', '""') + '"' for term in long_terms)
+            conditions.append(f"{INDEX_TABLE} MATCH :match")
+        for number, term in enumerate(t for t in terms if len(t) < MIN_TRIGRAM_TERM):
+            params[f"like{number}"] = _like_pattern(term)
+            conditions.append(f"f.body LIKE :like{number} ESCAPE '\\'")
+        return conditions
+
+
+class PostgresBackend(SearchBackend):
+    """pg_trgm: a GIN trigram index answers ILIKE '%term%' for terms of 3+ characters."""
+
+    dialect = "postgresql"
+
+    def exists(self, connection: Connection) -> bool:
+        found = connection.execute(text("SELECT to_regclass(:name)"), {"name": INDEX_TABLE}).scalar()
+        return found is not None
+
+    def create(self, connection: Connection) -> None:
+        connection.execute(text("CREATE EXTENSION IF NOT EXISTS pg_trgm"))
+        connection.execute(text(
+            f"CREATE TABLE IF NOT EXISTS {INDEX_TABLE} ("
+            "version_id INTEGER PRIMARY KEY, document_id INTEGER NOT NULL, body TEXT NOT NULL)"
+        ))
+        connection.execute(text(
+            f"CREATE INDEX IF NOT EXISTS {INDEX_TABLE}_body_trgm ON {INDEX_TABLE} USING gin (body gin_trgm_ops)"
+        ))
+        connection.execute(text(
+            f"CREATE INDEX IF NOT EXISTS {INDEX_TABLE}_document ON {INDEX_TABLE} (document_id, version_id)"
+        ))
+
+    def insert(self, connection: Connection, rows: Sequence[dict[str, Any]]) -> None:
+        connection.execute(
+            text(
+                f"INSERT INTO {INDEX_TABLE} (version_id, document_id, body) VALUES (:version_id, :document_id, :body) "
+                "ON CONFLICT (version_id) DO NOTHING"
+            ),
+            list(rows),
+        )
+
+    def match_sql(self, terms: Sequence[str], params: dict[str, Any]) -> list[str]:
+        conditions = []
+        for number, term in enumerate(terms):
+            params[f"like{number}"] = _like_pattern(term)
+            conditions.append(f"f.body ILIKE :like{number}")
+        return conditions
+
+
+def backend_for(connection: Connection | Session) -> SearchBackend:
+    """The backend for a connection's dialect; a clear error for any other database."""
+    bind = connection.get_bind() if isinstance(connection, Session) else connection
+    name = bind.dialect.name
+    if name not in BACKENDS:
+        from store.errors import ConfigError
+
+        raise ConfigError(f"full-text search does not support {name!r}; supported: {', '.join(sorted(BACKENDS))}")
+    return BACKENDS[name]
+
+
+def ensure_index(connection: Connection) -> None:
+    """Create the index table (and extension) if missing; safe to call every time."""
+    backend_for(connection).create(connection)
+
+
+def _indexed_text(title: str, body: str) -> str:
+    return _PRIVATE.sub("", f"{title}\n{body}" if title else body)
+
+
+def index_pending(session: Session, *, limit: int | None = None) -> int:
+    """Index every version not indexed yet (at most ``limit``); returns how many.
+
+    Runs in the caller's transaction, so a crawl's versions and their index rows
+    commit together.
+    """
+    connection = session.connection()
+    backend = backend_for(connection)
+    backend.create(connection)
+    done = 0
+    while limit is None or done < limit:
+        batch = _BATCH if limit is None else min(_BATCH, limit - done)
+        ids = [int(row[0]) for row in connection.execute(text(backend.pending_sql()), {"limit": batch})]
+        if not ids:
+            break
+        versions = session.exec(select(Version).where(col(Version.id).in_(ids))).all()
+        rows = [
+            {"version_id": v.id, "document_id": v.document_id, "body": _indexed_text(v.title, get_text(session, v.text_hash))}
+            for v in versions
+        ]
+        backend.insert(connection, rows)
+        done += len(rows)
+    return done
+
+
+def index_status(session: Session) -> tuple[int, int]:
+    """(indexed versions, all versions), for the archive's "index is behind" notice."""
+    connection = session.connection()
+    backend = backend_for(connection)
+    total = int(connection.execute(text("SELECT count(*) FROM version")).scalar() or 0)
+    if not backend.exists(connection):
+        return 0, total
+    indexed = int(connection.execute(text(f"SELECT count(*) FROM {INDEX_TABLE}")).scalar() or 0)
+    return indexed, total
+
+
+def _statement(backend: SearchBackend, terms: Sequence[str], filters: SearchFilters) -> tuple[str, dict[str, Any]]:
+    params: dict[str, Any] = {}
+    conditions = backend.match_sql(terms, params)
+    filter_conditions, filter_params = filters.where()
+    params.update(filter_params)
+    join = " JOIN document d ON d.id = f.document_id" if filter_conditions else ""
+    where = " AND ".join(conditions + filter_conditions)
+    key = f"f.{backend.key}"
+    return f"SELECT {key}, f.document_id FROM {INDEX_TABLE} f{join} WHERE {where} ORDER BY {key} DESC", params
+
+
+def _first_documents(rows: Generator[tuple[int, int], None, None], wanted: int) -> list[tuple[int, int]]:
+    """The first ``wanted`` distinct documents (newest matching version of each)."""
+    seen: dict[int, int] = {}
+    with closing(rows):
+        for version_id, document_id in rows:
+            if document_id not in seen:
+                seen[document_id] = version_id
+                if len(seen) >= wanted:
+                    break
+    return [(version_id, document_id) for document_id, version_id in seen.items()]
+
+
+def search(session: Session, query: str, filters: SearchFilters | None = None, *, page: int = 1, per_page: int = 20) -> SearchPage:
+    """Documents whose versions contain every term of ``query``, newest first, one page."""
+    terms = parse_query(query)
+    page, per_page = max(page, 1), max(per_page, 1)
+    fallback = any(len(term) < MIN_TRIGRAM_TERM for term in terms)
+    connection = session.connection()
+    backend = backend_for(connection)
+    if not terms:
+        return SearchPage(query, terms, page=page, per_page=per_page)
+    if not backend.exists(connection):
+        return SearchPage(query, terms, page=page, per_page=per_page, fallback=fallback, index_ready=False)
+    statement, params = _statement(backend, terms, filters or SearchFilters())
+    start = (page - 1) * per_page
+    found = _first_documents(backend.stream(connection, statement, params), start + per_page + 1)
+    chosen = found[start:start + per_page]
+    hits = [
+        SearchHit(document_id, version_id, make_snippet(_body(connection, backend, version_id), terms))
+        for version_id, document_id in chosen
+    ]
+    return SearchPage(query, terms, hits, page, per_page, len(found) > start + per_page, fallback)
+
+
+def _body(connection: Connection, backend: SearchBackend, version_id: int) -> str:
+    return str(connection.execute(text(backend.body_sql()), {"version_id": version_id}).scalar() or "")
+
+
+def make_snippet(body: str, terms: Sequence[str], context: int = SNIPPET_CONTEXT) -> tuple[Segment, ...]:
+    """A window of ``body`` around the first hit, with every term occurrence marked.
+
+    Matching ignores ASCII case like the indexes do. Returns ``(text, is_hit)`` pairs;
+    "…" marks cut ends. Whitespace runs become one space so a snippet reads as one line.
+    """
+    flat = re.sub(r"\s+", " ", body).strip()
+    if not terms:
+        return ((flat[: context * 2], False),) if flat else ()
+    pattern = re.compile("|".join(re.escape(term) for term in sorted(terms, key=len, reverse=True)), re.I)
+    first = pattern.search(flat)
+    if first is None:
+        return ((flat[: context * 2] + ("…" if len(flat) > context * 2 else ""), False),)
+    start, end = max(first.start() - context, 0), min(first.end() + context * 2, len(flat))
+    window = flat[start:end]
+    segments: list[Segment] = [("…", False)] if start > 0 else []
+    cursor = 0
+    for match in pattern.finditer(window):
+        if match.start() > cursor:
+            segments.append((window[cursor:match.start()], False))
+        segments.append((match.group(0), True))
+        cursor = match.end()
+    if cursor < len(window):
+        segments.append((window[cursor:], False))
+    if end < len(flat):
+        segments.append(("…", False))
+    return tuple(segments)
