@@ -87,6 +87,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("sources_file", "sources.toml", "The sources config (TOML, [[sources]] tables); relative paths are taken from the working directory."),
     Setting("timezone", "Asia/Shanghai", "Timezone for schedules and for dates shown to people; the store keeps UTC."),
     Setting("log_level", "INFO", "Log level for stderr and the rotating log file.", choices=("DEBUG", "INFO", "WARNING", "ERROR")),
+    Setting("log_format", "kv", "Log lines as key=value text (kv) or one JSON object per line (json); the file is <data_dir>/logs/planwatch.log.", choices=("kv", "json")),
     # -- crawling
     Setting("crawl.contact_url", "https://example.org/planwatch-contact", "URL or mailto: named in the User-Agent so site operators can reach you."),
     Setting("crawl.user_agent", "planwatch/0.1 (+{contact_url})", "User-Agent header; {contact_url} is filled in."),
@@ -108,7 +109,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("schedule.crawl", "0 6 * * *", "Default cron expression for sources without their own schedule."),
     Setting("schedule.jitter", 600, "Seconds of random delay added to each scheduled crawl.", int),
     Setting("schedule.misfire_grace", 3600, "Seconds a missed run may still start late (e.g. after a restart).", int),
+    Setting("schedule.max_parallel_crawls", 2, "Crawls the daemon runs at once (each in its own process); further due crawls wait.", int),
     # -- digests
+    Setting("digest.enabled", True, "Build and send digests in the daemon and in run --once (false: crawl and analyse only).", bool),
     Setting("digest.schedule", "0 8 * * *", "Cron expression for building and sending digests."),
     Setting("digest.send_empty", False, "Send a digest even when nothing is new (a heartbeat).", bool),
     Setting("digest.archive_base_url", "http://127.0.0.1:8000", "Base URL of the archive browser; digest links point there."),
