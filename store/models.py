@@ -123,6 +123,9 @@ class Document(SQLModel, table=True):
     page_hash: str | None = None  # the page alone (text + attachment links): lets revalidation skip attachments
     series_id: int | None = Field(default=None, foreign_key="series.id", index=True)
     canonical_id: int | None = Field(default=None, foreign_key="document.id", index=True)
+    # MinHash signature of the latest text (128 uint32, little-endian): finds reposts
+    # elsewhere without re-reading every stored text (monitor.analysis.reposts).
+    minhash: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
 
 
 class Blob(SQLModel, table=True):

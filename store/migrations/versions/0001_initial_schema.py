@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 20:00:12.885647
+Create Date: 2026-11-25 20:05:54.300501
 """
 
 from collections.abc import Sequence
@@ -135,6 +135,7 @@ def upgrade() -> None:
     sa.Column('page_hash', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
     sa.Column('series_id', sa.Integer(), nullable=True),
     sa.Column('canonical_id', sa.Integer(), nullable=True),
+    sa.Column('minhash', sa.LargeBinary(), nullable=True),
     sa.ForeignKeyConstraint(['canonical_id'], ['document.id'], ),
     sa.ForeignKeyConstraint(['series_id'], ['series.id'], ),
     sa.ForeignKeyConstraint(['source_id'], ['source.id'], ),
