@@ -1,0 +1,279 @@
+"""Quantitative targets (and reported actuals) in Chinese plan text.
+
+This module is the contract the pipeline, the differ and the digest build on:
+:class:`ExtractedTarget` and :func:`extract_targets`. It walks the paragraphs of the
+outline (page chrome dropped, wrapped lines joined), reads each sentence
+(``sentences.read_sentence``: quantities, comparator, indicator) and adds what needs
+the document: the deadline (到2025年, the heading's year, 年内 → plan year), target
+or actual (a 工作回顾 section, 已/累计/较上年, a past year) and the responsible units
+(牵头单位/责任单位). The rules are the tables of ``cues.py``.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from monitor.analysis.cues import (
+    BASELINE,
+    DEADLINE_RULES,
+    FUTURE_CUES,
+    PAST_CUES,
+    PLAN_HEADINGS,
+    RELATIVE_YEARS,
+    RESPONSIBLE_LABELS,
+    REVIEW_HEADINGS,
+    alternation,
+)
+from monitor.analysis.numbers import normalise_digits
+from monitor.analysis.outline import Block, build_outline
+from monitor.analysis.planmeta import detect_doc_type, detect_plan_year
+from monitor.analysis.sentences import Reading, read_sentence
+from store.kinds import Comparator, TargetKind
+
+__all__ = ["ExtractedTarget", "extract_targets"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ExtractedTarget:
+    """One written quantity a plan commits to (target) or reports as reached (actual)."""
+
+    indicator: str  # short noun phrase as written: 每千人口医疗卫生机构床位数
+    value: float  # normalised: 1.82万 -> 18200.0, 三 -> 3.0, 百分之九十 -> 90.0
+    value_max: float | None  # upper end of a range (3至5家 -> 3, 5, cmp "range")
+    unit: str  # as written: %, ‰, /10万, 岁, 张, 个, 家, 人次, 百分点, 万元 ...
+    cmp: Comparator
+    deadline: int | None  # year
+    kind: TargetKind
+    sentence: str  # an exact substring of the text given to extract_targets
+    section: str  # section path, headings joined with " > "
+    responsible: str | None = None  # 牵头单位/责任单位 text when named
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready dict; enums as their string values."""
+        return {
+            "indicator": self.indicator,
+            "value": self.value,
+            "value_max": self.value_max,
+            "unit": self.unit,
+            "cmp": self.cmp.value,
+            "deadline": self.deadline,
+            "kind": self.kind.value,
+            "sentence": self.sentence,
+            "section": self.section,
+            "responsible": self.responsible,
+        }
+
+
+_SENTENCE = re.compile(r"[^。！？!?]+[。！？!?]*")
+_RESPONSIBLE_OPEN = re.compile(rf"[（(]\s*(?:{RESPONSIBLE_LABELS.pattern})\s*[:：]")
+_RESPONSIBLE_LINE = re.compile(rf"^\s*(?:{RESPONSIBLE_LABELS.pattern})\s*[:：]")
+_RELATIVE = re.compile(alternation([word for word, _ in RELATIVE_YEARS]))
+_RELATIVE_OFFSET = dict(RELATIVE_YEARS)
+_FORWARD_RULES = frozenset(("by-year", "before-year", "year-end"))
+
+
+@dataclass(frozen=True)
+class _Mark:
+    """A year named in a sentence: where, which year, and by which rule."""
+
+    pos: int
+    year: int
+    rule: str
+
+
+@dataclass
+class _Document:
+    text: str
+    normal: str
+    plan_year: int | None
+    review_doc: bool  # a 工作总结: what it reports is actual unless a section plans
+
+    def default_year(self, kind: TargetKind) -> int | None:
+        if self.plan_year is None or kind is TargetKind.TARGET:
+            return self.plan_year
+        return self.plan_year if self.review_doc else self.plan_year - 1
+
+
+def _title_guess(text: str) -> str:
+    """The first short line naming a kind of plan (the title), else the first line."""
+    lines = [line.strip() for line in text[:4000].splitlines() if line.strip()]
+    for line in lines[:40]:
+        if len(line) <= 80 and detect_doc_type(line):
+            return line
+    return lines[0] if lines else ""
+
+
+def _document(text: str, plan_year: int | None) -> _Document:
+    title = _title_guess(text)
+    if plan_year is None:
+        plan_year = detect_plan_year(title, text)
+    review = detect_doc_type(title) == "工作总结"
+    return _Document(text, normalise_digits(text), plan_year, review)
+
+
+def _responsible_spans(body: str) -> list[tuple[int, int]]:
+    """(start, end) of each (牵头单位:…;责任单位:…) parenthetical, nested brackets allowed."""
+    spans: list[tuple[int, int]] = []
+    for match in _RESPONSIBLE_OPEN.finditer(body):
+        if spans and match.start() < spans[-1][1]:
+            continue
+        depth, end = 0, len(body)
+        for index in range(match.start(), len(body)):
+            depth += body[index] in "(（"
+            depth -= body[index] in ")）"
+            if depth == 0:
+                end = index + 1
+                break
+        spans.append((match.start(), end))
+    return spans
+
+
+def _compact(text: str) -> str:
+    return " ".join(text.split()).strip("()（）")
+
+
+def _responsible(doc: _Document, block: Block, following: Block | None) -> tuple[str, str | None]:
+    """The block's text with responsible parentheticals blanked, and the responsible text."""
+    body = doc.normal[block.body_start:block.end]
+    spans = _responsible_spans(body)
+    names = [_compact(body[start:end]) for start, end in spans]
+    for start, end in spans:
+        body = body[:start] + " " * (end - start) + body[end:]
+    if _RESPONSIBLE_LINE.match(body):
+        return " " * len(body), None
+    if not names and following is not None:
+        after = doc.normal[following.body_start:following.end]
+        if _RESPONSIBLE_LINE.match(after):
+            names = [_compact(after)]
+    if not names:
+        for title in reversed(block.path):
+            found = _responsible_spans(title)
+            if found:
+                names = [_compact(title[found[0][0]:found[0][1]])]
+                break
+    return body, "；".join(names) or None
+
+
+def _marks(sentence: str, plan_year: int | None) -> list[_Mark]:
+    """Years a sentence names as deadlines or as the year it speaks of (baselines excluded)."""
+    masked = BASELINE.sub(lambda m: " " * len(m.group()), sentence)
+    marks: dict[int, _Mark] = {}
+    for rule in DEADLINE_RULES:
+        for match in rule.pattern.finditer(masked):
+            pos = match.start("year")
+            marks.setdefault(pos, _Mark(pos, int(match.group("year")), rule.name))
+    if plan_year is not None:
+        for match in _RELATIVE.finditer(masked):
+            marks.setdefault(match.start(), _Mark(match.start(), plan_year + _RELATIVE_OFFSET[match.group()], "relative"))
+    return sorted(marks.values(), key=lambda mark: mark.pos)
+
+
+def _heading_context(path: tuple[str, ...], plan_year: int | None) -> tuple[str | None, int | None]:
+    """("review" | "plan" | None, year) from the innermost headings that say so."""
+    kind: str | None = None
+    year: int | None = None
+    for title in reversed(path):
+        if kind is None:
+            kind = "review" if REVIEW_HEADINGS.search(title) else "plan" if PLAN_HEADINGS.search(title) else None
+        if year is None:
+            marks = _marks(title, plan_year)
+            year = marks[0].year if marks else None
+    return kind, year
+
+
+@dataclass
+class _Context:
+    """What governs a block's sentences: section kind and year, the carried year."""
+
+    section_kind: str | None
+    section_year: int | None
+    carried: _Mark | None
+
+
+def _kind(doc: _Document, sentence: str, reading: Reading, mark: _Mark | None, context: _Context) -> TargetKind:
+    head = sentence[: reading.start]
+    if FUTURE_CUES.search(head) or (mark is not None and mark.rule in _FORWARD_RULES):
+        return TargetKind.TARGET
+    if PAST_CUES.search(sentence):
+        return TargetKind.ACTUAL
+    if context.section_kind is not None:
+        return TargetKind.ACTUAL if context.section_kind == "review" else TargetKind.TARGET
+    if mark is not None and doc.plan_year is not None and mark.year < doc.plan_year and mark.rule == "year-opening":
+        return TargetKind.ACTUAL
+    return TargetKind.ACTUAL if doc.review_doc else TargetKind.TARGET
+
+
+def _governing(marks: list[_Mark], reading: Reading, context: _Context) -> _Mark | None:
+    before = [mark for mark in marks if mark.pos < reading.start]
+    if before:
+        return before[-1]
+    after = [mark for mark in marks if mark.pos >= reading.end]
+    return after[0] if after else context.carried
+
+
+def _sentence_targets(doc: _Document, block: Block, span: tuple[int, int], body: str,
+                      context: _Context, responsible: str | None) -> list[ExtractedTarget]:
+    sentence = body[span[0]:span[1]]
+    readings = read_sentence(sentence)
+    marks = _marks(sentence, doc.plan_year)
+    found = []
+    for reading in readings:
+        mark = _governing(marks, reading, context)
+        kind = _kind(doc, sentence, reading, mark, context)
+        year = mark.year if mark is not None else context.section_year or doc.default_year(kind)
+        original = doc.text[block.body_start + span[0]:block.body_start + span[1]].strip()
+        found.append(ExtractedTarget(
+            indicator=reading.indicator, value=reading.value, value_max=reading.value_max, unit=reading.unit,
+            cmp=reading.cmp, deadline=year, kind=kind, sentence=original, section=" > ".join(block.path),
+            responsible=responsible,
+        ))
+    forward = [mark for mark in marks if mark.rule in _FORWARD_RULES or mark.rule == "year-opening"]
+    if forward:
+        context.carried = forward[-1]
+    return found
+
+
+def _block_targets(doc: _Document, block: Block, following: Block | None, carried: _Mark | None) -> tuple[list[ExtractedTarget], _Mark | None]:
+    body, responsible = _responsible(doc, block, following)
+    section_kind, section_year = _heading_context(block.path, doc.plan_year)
+    context = _Context(section_kind, section_year, carried)
+    found: list[ExtractedTarget] = []
+    for match in _SENTENCE.finditer(body):
+        if match.group().strip():
+            found.extend(_sentence_targets(doc, block, match.span(), body, context, responsible))
+    passed = context.carried if context.carried is not None and context.carried.rule in _FORWARD_RULES else carried
+    return found, passed
+
+
+def extract_targets(text: str, *, plan_year: int | None = None) -> list[ExtractedTarget]:
+    """Every target and actual in ``text``, in text order; never raises on any str.
+
+    ``plan_year`` is the year the plan is for (年内 and undated items of a 工作要点
+    take it); when None it is read from the text's title and opening.
+    """
+    if not isinstance(text, str) or not text.strip():
+        return []
+    doc = _document(text, plan_year)
+    outline = build_outline(text)
+    found: list[ExtractedTarget] = []
+    carried: _Mark | None = None
+    carried_path: tuple[str, ...] = ()
+    blocks = outline.blocks
+    for index, block in enumerate(blocks):
+        if carried is not None and block.path[: len(carried_path)] != carried_path:
+            carried = None
+        following = blocks[index + 1] if index + 1 < len(blocks) else None
+        try:
+            targets, passed = _block_targets(doc, block, following, carried)
+        except Exception:  # one odd paragraph must not cost the document its targets
+            log.exception("target extraction failed on a paragraph at offset %d", block.start)
+            continue
+        if passed is not carried and block.path:
+            carried, carried_path = passed, block.path
+        found.extend(targets)
+    return found
