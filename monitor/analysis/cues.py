@@ -1,0 +1,258 @@
+"""The rule tables of target extraction, as data: units, comparator cues, deadline
+phrases, target/actual cues, traps (numbers that are not quantities) and the words
+stripped from an indicator.
+
+Every row is tested (tests/test_cues.py). The extractor reads only these tables; to
+teach it a new cue, add a row here, never an ``if`` in the code.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import NamedTuple
+
+from store.kinds import Comparator
+
+__all__ = [
+    "CHANGE_UNITS",
+    "CMP_RULES",
+    "CN_DIGITS",
+    "CN_UNITS",
+    "CN_VERBS",
+    "DEADLINE_RULES",
+    "FILLER_PREFIXES",
+    "FILLER_SUFFIXES",
+    "FUTURE_CUES",
+    "INFERRED_UNITS",
+    "PAST_CUES",
+    "PLAN_HEADINGS",
+    "POST_CUES",
+    "PRE_CUES",
+    "RELATIVE_YEARS",
+    "RESPONSIBLE_LABELS",
+    "REVIEW_HEADINGS",
+    "STRONG_UNITS",
+    "TRAPS",
+    "UNIT_ALIASES",
+    "WEAK_UNITS",
+    "CmpRule",
+    "DeadlineRule",
+    "Trap",
+    "alternation",
+]
+
+
+def alternation(words: tuple[str, ...] | list[str]) -> str:
+    """A regex alternation of literal words, longest first (so 提高到 wins over 提高)."""
+    return "|".join(re.escape(word) for word in sorted(set(words), key=len, reverse=True))
+
+
+# ---------------------------------------------------------------- units
+# Counted units: a number followed by one of these is a quantity wherever it stands.
+STRONG_UNITS: tuple[str, ...] = (
+    "%", "‰", "/10万", "/万", "/千", "百分点", "万元", "亿元", "元", "岁", "张", "个", "家", "所",
+    "人次", "人", "名", "位", "项", "次", "篇", "例", "期", "支", "台", "辆", "场", "户", "份",
+    "床", "处", "平方米", "公里", "批", "对", "套", "座", "本", "组", "间", "条", "件", "册",
+    "株", "剂", "剂次", "万人", "倍", "级", "种", "类", "余", "枚", "门", "所次", "床位",
+)
+# Units of time: in plans they mostly describe how to operate (24小时值班, 30天满负荷);
+# they are quantities only after a level cue (控制在9天以内, 缩短到12分钟).
+WEAK_UNITS: tuple[str, ...] = ("小时", "分钟", "秒", "天", "日", "周", "个月", "月", "年")
+
+# Written forms that mean the same unit: (as written, unit reported).
+UNIT_ALIASES: tuple[tuple[str, str], ...] = (
+    ("个百分点", "百分点"),
+    ("分/10万", "/10万"),
+    ("/10万人", "/10万"),
+    ("/十万", "/10万"),
+    ("/100000", "/10万"),
+    ("/万人", "/万"),
+    ("/千人", "/千"),
+    ("％", "%"),
+    ("周岁", "岁"),
+    ("张床位", "张"),
+)
+
+# The counted noun decides the unit when the text leaves it out (为1.82万35-64岁农村妇女…).
+INFERRED_UNITS: tuple[tuple[str, str], ...] = (
+    (r"^[^，,；;。]{0,12}?(?:妇女|儿童|老年人|老人|居民|患者|学生|人员|医生|孕妇|新生儿|人群|群众|人口|村医|护士|员工|职工|劳动者)", "人"),
+    (r"^[^，,；;。]{0,12}?(?:医院|机构|中心|卫生院|卫生室|企业|单位|学校)", "个"),
+)
+
+# Chinese numerals are slogans far more often than amounts (四个意识, 三医联动, 五个不变):
+# a Chinese numeral is a quantity only with one of these units and, right before it,
+# a comparator cue or one of these verbs of delivering (举办两期, 建成三所).
+CN_DIGITS = "零〇一二两三四五六七八九十百千万亿"
+CN_UNITS: tuple[str, ...] = ("个", "家", "所", "名", "人", "人次", "项", "期", "次", "张", "例", "场", "批", "支",
+                             "台", "辆", "座", "套", "篇", "户", "处", "条", "本", "组", "床")
+CN_VERBS: tuple[str, ...] = (
+    "建成", "建设", "新建", "创建", "创成", "争创", "打造", "培育", "组建", "设立", "设置", "新增", "增加", "建立",
+    "举办", "开展", "组织", "召开", "培训", "招聘", "引进", "招录", "选派", "派出", "完成", "扶持", "支持",
+    "评选", "认定", "遴选", "命名", "达到", "至少", "不少于", "不低于", "超过", "每年", "年均", "全年",
+)
+
+# ---------------------------------------------------------------- comparators
+# Pre-cues: words right before a number. Tags are read by CMP_RULES.
+PRE_CUES: tuple[tuple[str, str], ...] = (
+    # level reached (达到X → >=)
+    ("达到", "ge"), ("达", "ge"), ("至少", "ge"), ("不低于", "ge"), ("不少于", "ge"), ("提高到", "ge"),
+    ("提高至", "ge"), ("提升到", "ge"), ("提升至", "ge"), ("增加到", "ge"), ("增加至", "ge"), ("增至", "ge"),
+    ("增长到", "ge"), ("增长至", "ge"), ("上升到", "ge"), ("上升至", "ge"), ("扩大到", "ge"), ("扩大至", "ge"),
+    ("延长到", "ge"), ("延长至", "ge"), ("保持在", "ge"), ("稳定在", "ge"), ("维持在", "ge"), ("不小于", "ge"),
+    ("≥", "ge"), ("≧", "ge"), ("大于等于", "ge"), ("力争达到", "ge"), ("达成", "ge"),
+    # more than
+    ("超过", "gt"), ("多于", "gt"), ("大于", "gt"), ("高于", "gt"), (">", "gt"), ("＞", "gt"),
+    # at most (a level)
+    ("控制在", "le"), ("控制到", "le"), ("不超过", "le"), ("不高于", "le"), ("不大于", "le"), ("降至", "le"),
+    ("降到", "le"), ("降低到", "le"), ("降低至", "le"), ("下降到", "le"), ("下降至", "le"), ("减少到", "le"),
+    ("减少至", "le"), ("减至", "le"), ("缩短到", "le"), ("缩短至", "le"), ("压缩到", "le"), ("压缩至", "le"),
+    ("≤", "le"), ("≦", "le"), ("小于等于", "le"),
+    # less than
+    ("低于", "lt"), ("小于", "lt"), ("<", "lt"), ("＜", "lt"),
+    # about
+    ("约", "approx"), ("大约", "approx"), ("近", "approx"), ("接近", "approx"),
+    # changes (increments and decrements), not levels
+    ("提高", "inc"), ("提升", "inc"), ("增长", "inc"), ("增加", "inc"), ("上升", "inc"), ("增幅", "inc"),
+    ("增速", "inc"), ("扩大", "inc"), ("年均增长", "inc"), ("增长率", "inc"),
+    ("增幅不低于", "floor"), ("增速不低于", "floor"), ("增长不低于", "floor"), ("增幅达到", "floor"),
+    ("下降", "dec"), ("降低", "dec"), ("减少", "dec"), ("缩小", "dec"), ("缩短", "dec"), ("压缩", "dec"),
+    ("降幅", "dec"),
+    # 提高孕产妇住院分娩率至99% / 降低…至: the level after a change verb
+    ("至", "to"), ("到", "to"),
+    # plain statements of a value
+    ("为", "eq"), ("是", "eq"), ("占", "eq"),
+)
+
+# Post-cues: words right after the number and its unit ("余" sits between them: 2000余人次).
+POST_CUES: tuple[tuple[str, str], ...] = (
+    ("以上", "ge"), ("及以上", "ge"), ("或以上", "ge"), ("以下", "le"), ("及以下", "le"), ("以内", "within"),
+    ("之内", "within"), ("内", "within"), ("左右", "approx"), ("上下", "approx"), ("余", "gt"), ("多", "gt"),
+)
+
+
+class CmpRule(NamedTuple):
+    name: str
+    needs: frozenset[str]  # every tag here must be present ("unit:百分点", "range", cue tags)
+    any_of: frozenset[str]  # at least one of these (empty: no condition)
+    cmp: Comparator
+
+
+def _cmp(name: str, needs: str, any_of: str, cmp: Comparator) -> CmpRule:
+    return CmpRule(name, frozenset(needs.split()), frozenset(any_of.split()), cmp)
+
+
+# The first row whose conditions hold wins (the order of the annotation guide).
+# Change tags (inc/dec) only count for rates: see CHANGE_UNITS.
+CMP_RULES: tuple[CmpRule, ...] = (
+    _cmp("range", "range", "", Comparator.RANGE),
+    _cmp("decrease-to-level", "dec to", "", Comparator.LE),
+    _cmp("increase-to-level", "inc to", "", Comparator.GE),
+    _cmp("increment-points", "inc unit:百分点", "", Comparator.INC),
+    _cmp("growth-at-least", "", "floor inc+ge", Comparator.INC_AT_LEAST),
+    _cmp("decrease-within", "dec", "within le", Comparator.DEC_AT_MOST),
+    _cmp("decrease", "dec", "", Comparator.DEC),
+    _cmp("increment", "inc", "", Comparator.INC),
+    _cmp("at-least", "", "ge", Comparator.GE),
+    _cmp("more-than", "", "gt", Comparator.GT),
+    _cmp("at-most", "", "le within", Comparator.LE),
+    _cmp("less-than", "", "lt", Comparator.LT),
+    _cmp("about", "", "approx", Comparator.APPROX),
+)
+CHANGE_UNITS: tuple[str, ...] = ("%", "百分点", "‰", "", "岁", "倍")
+
+# ---------------------------------------------------------------- deadlines
+class DeadlineRule(NamedTuple):
+    name: str
+    pattern: re.Pattern[str]  # group "year" holds the year
+
+
+def _deadline(name: str, pattern: str) -> DeadlineRule:
+    return DeadlineRule(name, re.compile(pattern))
+
+
+_Y = r"(?P<year>(?:19|20)\d{2})\s*年"
+# Years that govern what follows: 到2025年, 2022年底前, 2025年实现, 2022年全市…
+DEADLINE_RULES: tuple[DeadlineRule, ...] = (
+    _deadline("by-year", rf"(?:到|至|截至|截止到?|于|在)\s*{_Y}(?:底|末|年底|年末)?"),
+    _deadline("before-year", rf"{_Y}(?:底|末|年底|年末|上半年|下半年)?(?:以?前|之前)"),
+    _deadline("year-end", rf"{_Y}(?:底|末|年底|年末)"),
+    _deadline("year-opening", rf"(?:^|[，,。；;：:\s])(?<![比较与同自从])\s*{_Y}(?![\d版度]|以来|以前|-|—|～|~|至|到)"),
+)
+# Baselines are not deadlines: 比2020年提高5个百分点, 较2020年, 2020年以来.
+BASELINE = re.compile(r"(?:比|较|与|同|自|从|相比|对比)\s*(?:19|20)\d{2}\s*年|(?:19|20)\d{2}\s*年\s*(?:以来|相比|基础上)")
+# Words for the plan's own year: 年内完成, 今年, 全年, 年底前 (→ plan_year + offset).
+RELATIVE_YEARS: tuple[tuple[str, int], ...] = (
+    ("年内", 0), ("今年", 0), ("全年", 0), ("本年度", 0), ("年度内", 0), ("年底前", 0), ("年底", 0),
+    ("当年", 0), ("明年", 1), ("下一年", 1), ("去年", -1), ("上年", -1), ("上一年", -1),
+)
+
+# ---------------------------------------------------------------- target or actual
+# Section headings that report what was achieved, and those that plan.
+REVIEW_HEADINGS = re.compile(
+    r"回顾|工作总结|年度总结|总结|主要成效|工作成效|取得的(?:主要)?(?:成效|成绩|进展)|主要成绩|工作进展|进展情况"
+    r"|完成情况|工作情况|基本情况|发展现状|现状与形势|发展基础|过去一年|过去五年|(?:19|20)\d{2}\s*年以来"
+    r"|主要做法|开展情况|落实情况|执行情况"
+)
+PLAN_HEADINGS = re.compile(
+    r"下一步|明年|工作打算|工作安排|工作计划|工作要点|工作思路|重点任务|主要任务|主要目标|目标任务|发展目标"
+    r"|总体要求|工作目标|主要措施|重点工作|今后"
+)
+# Past-tense reports inside a sentence (已建成, 全年共, 截至) and forward cues.
+PAST_CUES = re.compile(
+    r"已经?(?!有.{0,8}基础)|完成了|达到了|实现了|建成了|累计完成|共有|全年共|截至|截止|(?:19|20)\d{2}\s*年以来"
+    r"|顺利完成|圆满完成|超额完成|比上年|较上年|同比|较去年|比去年"
+)
+FUTURE_CUES = re.compile(r"力争|确保|争取|计划|预计|拟|力求|努力|到\s*(?:19|20)\d{2}\s*年|年底前|以前|之前|届时")
+
+# ---------------------------------------------------------------- traps
+class Trap(NamedTuple):
+    name: str
+    pattern: re.Pattern[str]  # numbers overlapping a match are not quantities
+
+
+def _trap(name: str, pattern: str) -> Trap:
+    return Trap(name, re.compile(pattern))
+
+
+_AGE = r"\d+(?:\.\d+)?\s*(?:[-—~～至到]\s*\d+\s*)?(?:周岁|岁)"
+TRAPS: tuple[Trap, ...] = (
+    _trap("document-number", r"[〔\[［(（【]\s*(?:19|20)\d{2}\s*[〕\]］)）】]\s*\d+\s*号?|\d+\s*号"),
+    _trap("date", r"(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月](?:\s*\d{1,2}\s*日?)?|\d{1,2}\s*月\s*\d{1,2}\s*日|\d{1,2}\s*月(?:份|底|末|初|中旬|上旬|下旬)?|\d{1,2}\s*日|\d{1,2}:\d{2}"),
+    _trap("year-span", r"(?:19|20)\d{2}\s*年?\s*[-—~～至到]\s*(?:19|20)\d{2}\s*年?"),
+    _trap("year", r"(?<![\d.])(?:19|20)\d{2}\s*(?:年度?|版|届)"),
+    _trap("ordinal", rf"第\s*[\d{CN_DIGITS}]+"),
+    _trap("quoted", r"“[^”\n]{0,30}”|‘[^’\n]{0,30}’|\"[^\"\n]{0,30}\"|「[^」\n]{0,30}」|《[^》\n]{0,60}》|〈[^〉\n]{0,60}〉"),
+    _trap("phone", r"\d{3,4}\s*-\s*\d{7,8}|(?<!\d)1[3-9]\d{9}(?!\d)|(?<!\d)(?:12320|12345|12356|120|110|119|114|12315|12318)(?:\s*(?:热线|急救|电话|服务热线|平台|指挥))"),
+    _trap("hotline", r"(?:热线|电话|拨打|呼叫)\s*\d{3,}"),
+    _trap("slogan", r"\d+\s*(?:\+\s*(?:\d+|[A-Za-z]))+|\d+\s*[×xX*]\s*\d+|\d+\s*[:：∶]\s*\d+"),
+    _trap("latin-code", r"[A-Za-z]+\s*\d+(?:\.\d+)?|\d+(?:\.\d+)?\s*[A-Za-z]+(?![A-Za-z]*/)"),
+    _trap("age-qualifier", rf"{_AGE}\s*(?:以上|以下|及以上|及以下|以内|之间|至\s*\d+\s*岁)?(?=\s*[的]?[\u4e00-\u9fff])(?!左右|(?:以上|以下|以内)(?:[^\u4e00-\u9fff]|$))"),
+    _trap("grade", r"\d+\s*级\s*(?:及以上|以上|及以下)?\s*(?:医院|公立|综合|医疗|手术|甲等|乙等|专科|中医|妇幼|疾控|机构|以上医院|重点)|[一二三]\s*级|[一二三]\s*甲|[二三]\s*乙"),
+    _trap("inline-number", r"[（(]\s*\d{1,2}\s*[)）]|^\s*\d{1,2}\s*[.．、](?!\d)|[①-⑳]"),
+    _trap("condition-threshold", r"\d+(?:\.\d+)?\s*(?:人|户|张|个|家|万人)\s*(?:以上|以下|以内)\s*(?:等|的)"),
+    _trap("duration-rule", r"\d+\s*(?:小时|分钟|秒|天|日|周|个月)\s*(?:内|以内|之内)?\s*(?=[\u4e00-\u9fff])(?![以左])"),
+    _trap("long-digits", r"\d{7,}"),
+)
+
+# ---------------------------------------------------------------- indicator words
+# Stripped from the start of an indicator, repeatedly: scope and time words.
+FILLER_PREFIXES: tuple[str, ...] = (
+    "全市", "全县", "全区", "全省", "全州", "全盟", "全国", "全系统", "全委", "我市", "我县", "我区", "我省", "本市",
+    "年内", "今年", "全年", "力争", "确保", "争取", "努力", "进一步", "基本", "其中", "同时", "并", "且", "使",
+    "将", "要", "要求", "实现", "推动", "推进", "促进", "持续", "逐步", "全面", "年度内", "力求", "目标是",
+    "各区(市、县)", "各县(市、区)", "各区（市、县）", "各县（市、区）", "各地", "各级", "各", "每个", "每年", "年均",
+    "以上", "以下", "左右", "和", "及", "与", "或", "、", "的", "为", "对", "在", "到", "至", "届时", "总体",
+    "主要指标", "主要目标",
+)
+# Stripped from the end of an indicator, repeatedly: verbs of reaching and cue words.
+FILLER_SUFFIXES: tuple[str, ...] = (
+    *(word for word, _ in PRE_CUES),
+    "分别", "均", "都", "要", "应", "需", "力争", "确保", "争取", "实现", "稳步", "逐步", "不断", "保持", "稳定",
+    "努力", "进一步", "基本", "持续", "全部", "共", "累计", "总数", "总计", "合计", "年均", "平均", "达到了", "的",
+    "已", "已经", "以上", "左右", "及", "和",
+)
+
+# ---------------------------------------------------------------- responsible units
+RESPONSIBLE_LABELS = re.compile(
+    r"(?:牵头|责任|配合|主责|主办|协办|参与)(?:单位|处室|部门|科室|科|处)|责任人"
+)

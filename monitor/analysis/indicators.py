@@ -1,0 +1,110 @@
+"""The indicator of a quantity: the short noun phrase naming what is measured.
+
+Two shapes cover plan sentences: the indicator before the number (每千人口床位数至少达到
+7.86张, 轮训乡村医生1600人次) and the counted object after it (建成15个社区医院).
+:func:`clean_indicator` strips what is not the name: scope and time words (全市, 各区
+(市、县), 到2025年, 年内), verbs of reaching and cue words (达到, 控制在, 以上) — the
+word lists live in ``cues.py``.
+"""
+
+from __future__ import annotations
+
+import re
+
+from monitor.analysis.cues import FILLER_PREFIXES, FILLER_SUFFIXES, alternation
+
+__all__ = ["KEEP_VERBS", "PREDICATES", "clean_indicator", "join_object", "split_subjects"]
+
+# When one of these verbs is what is delivered, it stays with its object: 培训基层人员.
+KEEP_VERBS: tuple[str, ...] = (
+    "培训", "轮训", "筛查", "招聘", "引进", "考核", "接种", "救治", "随访", "体检", "签约", "招录", "培养",
+    "评估", "检查", "监测", "抽检", "义诊", "宣传", "普及", "资助", "救助", "慰问", "免费提供",
+)
+# Short words after a number that finish the indicator rather than name an object.
+PREDICATES: tuple[str, ...] = ("全覆盖", "覆盖", "达标", "完成", "落实", "到位", "以上", "以下", "的目标", "目标")
+
+_SPACE = re.compile(r"\s+")
+_TIME = re.compile(
+    r"(?:到|至|截至|截止到?|在|于)?\s*(?:19|20)\d{2}\s*年(?:底|末|年底|年末)?(?:以?前|之前|实现)?"
+    r"|年内|今年|全年|年度内|年底前|届时"
+)
+_SCOPE = re.compile(
+    r"^(?:(?:各|每个)(?:区|县|市|州|乡镇|街道|地|级)?|每(?:区|县|市|州|乡镇|街道))(?:[（(][^)）]{1,8}[)）])?(?:均|都|各)?"
+)
+_PREFIX = re.compile(rf"^(?:{alternation(FILLER_PREFIXES)})")
+_SUFFIX = re.compile(rf"(?:{alternation(FILLER_SUFFIXES)})$")
+_EDGE = "、，,；;：:。 \t—-的和及与或等"
+_PAREN_TAIL = re.compile(r"[（(][^()（）]*[)）]$")
+# An age range qualifying the counted people: 1.82万35-64岁农村妇女 → 农村妇女.
+_QUALIFIER = re.compile(r"^\s*\d+(?:\.\d+)?(?:\s*[-—~～至到]\s*\d+)?\s*(?:周岁|岁)(?:及以上|及以下|以上|以下)?")
+
+
+def _compact(text: str) -> str:
+    """Whitespace out, except between two Latin letters or digits."""
+    return _SPACE.sub(lambda m: " " if _latin_pair(m) else "", text)
+
+
+def _latin_pair(match: re.Match[str]) -> bool:
+    before = match.string[match.start() - 1] if match.start() > 0 else ""
+    after = match.string[match.end()] if match.end() < len(match.string) else ""
+    return before.isascii() and before.isalnum() and after.isascii() and after.isalnum()
+
+
+def _balanced(text: str) -> str:
+    """Drop a dangling bracket at either end: "(博士" → "博士", "局)" → "局"."""
+    opens, closes = text.count("(") + text.count("（"), text.count(")") + text.count("）")
+    if closes > opens and text[-1:] in ")）":
+        text = text[:-1]
+    if opens > closes and text[:1] in "(（":
+        text = text[1:]
+    return text
+
+
+def clean_indicator(text: str) -> str:
+    """The name left when scope, time, cue and reaching words are stripped from ``text``."""
+    name = _TIME.sub("", _compact(text))
+    for _ in range(12):
+        before = name
+        name = name.strip(_EDGE)
+        name = _SCOPE.sub("", name)
+        name = _PREFIX.sub("", name) if len(name) > 2 else name
+        name = _SUFFIX.sub("", name) if len(name) > 2 else name
+        name = _balanced(name)
+        if name == before:
+            break
+    return name
+
+
+def join_object(before: str, after: str) -> tuple[str, bool]:
+    """The indicator from the text around a number, and whether the object shape was used.
+
+    ``after`` is the text following the quantity (建成15个 → 社区医院); when it is empty
+    or only a predicate (100%全覆盖) the indicator is the text before.
+    """
+    obj = _PAREN_TAIL.sub("", _compact(_QUALIFIER.sub("", after))).strip(_EDGE)
+    obj = obj.removeprefix("的")
+    head = clean_indicator(before)
+    if obj and obj not in PREDICATES and not _is_cue_only(obj):
+        verb = next((verb for verb in KEEP_VERBS if _compact(before).endswith(verb)), "")
+        return clean_indicator(verb + obj), True
+    return head + (obj if obj in PREDICATES and obj not in ("以上", "以下") else ""), False
+
+
+def _is_cue_only(text: str) -> bool:
+    return clean_indicator(text) == ""
+
+
+def split_subjects(text: str) -> list[str]:
+    """A 分别 sentence's subjects: "孕产妇死亡率、婴儿死亡率和5岁以下儿童死亡率" → three names."""
+    depth = 0
+    parts: list[str] = []
+    current: list[str] = []
+    for char in text:
+        depth += (char in "(（《“") - (char in ")）》”")
+        if depth == 0 and char in "、和及与":
+            parts.append("".join(current))
+            current = []
+            continue
+        current.append(char)
+    parts.append("".join(current))
+    return [name for name in (clean_indicator(part) for part in parts) if name]

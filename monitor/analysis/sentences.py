@@ -1,0 +1,206 @@
+"""Reading one sentence: which numbers are quantities, their comparator and indicator.
+
+A sentence is cut into clauses (at ，；：). In each clause every number found by
+``numbers.find_quantities`` is judged with the tables of ``cues.py``: traps are
+dropped; Chinese numerals need a delivering verb or a cue (举办两期, 至少三所); units
+of time and bare numbers need a level cue (控制在9天以内); a number that only
+describes which units count (80%以上的村卫生室能够提供6项以上…) is a condition. The
+comparator comes from the cue tags and ``cues.CMP_RULES``; the indicator from the
+text before or after the number (``indicators``). Deadlines and target/actual are
+decided by the caller, which knows the document.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+
+from monitor.analysis.cues import (
+    CHANGE_UNITS,
+    CMP_RULES,
+    CN_UNITS,
+    CN_VERBS,
+    POST_CUES,
+    PRE_CUES,
+    WEAK_UNITS,
+    alternation,
+)
+from monitor.analysis.indicators import clean_indicator, join_object, split_subjects
+from monitor.analysis.numbers import Quantity, find_quantities, normalise_digits
+from store.kinds import Comparator
+
+__all__ = ["Reading", "clauses", "cue_tags", "read_sentence"]
+
+_CLAUSE_END = re.compile(r"[，,；;：:。！？!?]")
+_PRE = re.compile(alternation([word for word, _ in PRE_CUES]))
+_PRE_TAGS = dict(PRE_CUES)
+_POST_TAGS = dict(POST_CUES)
+_CN_VERB = re.compile(rf"(?:{alternation(CN_VERBS)})\s*$")
+# How far (characters, spaces ignored) a cue may stand before its number.
+_REACH = {"inc": 2, "dec": 2, "floor": 2, "eq": 1, "to": 0}
+_DEFAULT_REACH = 6
+_NEEDS_CUE = frozenset((*WEAK_UNITS, "级", "倍", ""))
+_LEVEL_TAGS = frozenset(("ge", "gt", "le", "lt", "approx", "inc", "dec", "floor", "within", "to", "range"))
+_RESPECTIVELY = "分别"
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One quantity of a sentence, read: offsets refer to the sentence."""
+
+    start: int
+    end: int
+    indicator: str
+    value: float
+    value_max: float | None
+    unit: str
+    cmp: Comparator
+
+
+def clauses(sentence: str) -> list[tuple[int, int]]:
+    """(start, end) of each clause, the separator excluded."""
+    spans, start = [], 0
+    for match in _CLAUSE_END.finditer(sentence):
+        spans.append((start, match.start()))
+        start = match.end()
+    spans.append((start, len(sentence)))
+    return [(s, e) for s, e in spans if e > s]
+
+
+def cue_tags(window: str) -> set[str]:
+    """Tags of the cue words that end close enough to the end of ``window``."""
+    compact = re.sub(r"\s+", "", window)
+    tags = set()
+    for match in _PRE.finditer(compact):
+        tag = _PRE_TAGS[match.group()]
+        if len(compact) - match.end() <= _REACH.get(tag, _DEFAULT_REACH):
+            tags.add(tag)
+    return tags
+
+
+def _tags(quantity: Quantity, window: str) -> set[str]:
+    tags = cue_tags(window)
+    if quantity.post:
+        tags.add(_POST_TAGS[quantity.post])
+    if quantity.infix:
+        tags.add("gt")
+    if quantity.is_range:
+        tags.add("range")
+    if quantity.unit not in CHANGE_UNITS:
+        tags -= {"inc", "dec", "floor"}
+    if "inc" in tags and quantity.post in ("以上", "及以上"):
+        tags.add("inc+ge")
+    tags.add(f"unit:{quantity.unit}")
+    return tags
+
+
+def _comparator(tags: set[str]) -> Comparator:
+    for rule in CMP_RULES:
+        if rule.needs <= tags and (not rule.any_of or rule.any_of & tags):
+            return rule.cmp
+    return Comparator.EQ
+
+
+def _accepted(quantity: Quantity, window: str, tags: set[str]) -> bool:
+    """Whether a number is a quantity a plan commits to (the trap-free ones only)."""
+    if quantity.trap is not None:
+        return False
+    if quantity.chinese:
+        near = bool(_CN_VERB.search(window[-6:])) or bool(tags & _LEVEL_TAGS)
+        return quantity.unit in CN_UNITS and near and (quantity.value != 1 or "ge" in tags)
+    if quantity.unit in _NEEDS_CUE and not quantity.multiplied:
+        return bool(tags & _LEVEL_TAGS)
+    return True
+
+
+def _is_share(sentence: str, quantity: Quantity) -> bool:
+    """80%以上的村卫生室…: a share of units (its clause's other numbers are conditions)."""
+    return quantity.unit == "%" and sentence[quantity.end:quantity.end + 1] == "的"
+
+
+@dataclass
+class _Candidate:
+    quantity: Quantity
+    left: int  # where its "before" text starts
+    tags: set[str]
+
+
+def _candidates(sentence: str, span: tuple[int, int], quantities: list[Quantity]) -> list[_Candidate]:
+    left, found, share_seen = span[0], [], False
+    for quantity in quantities:
+        window = sentence[left:quantity.num_start]
+        tags = _tags(quantity, window)
+        if not _accepted(quantity, window, tags):
+            continue
+        if share_seen and not _is_share(sentence, quantity):
+            continue  # a condition on the units the share counts
+        share_seen = share_seen or _is_share(sentence, quantity)
+        found.append(_Candidate(quantity, left, tags))
+        left = quantity.end
+    return found
+
+
+def _reading(sentence: str, candidate: _Candidate, limit: int, unit: str) -> Reading:
+    quantity = candidate.quantity
+    before = sentence[candidate.left:quantity.num_start]
+    indicator, _ = join_object(before, sentence[quantity.end:limit])
+    return Reading(quantity.start, quantity.end, indicator, quantity.value, quantity.value_max, unit,
+                   _comparator(candidate.tags))
+
+
+def _respectively(sentence: str, span: tuple[int, int], found: list[_Candidate], readings: list[Reading]) -> list[Reading]:
+    """A、B、C分别控制在X、Y、Z以下 → names paired with numbers, cues shared."""
+    at = sentence.find(_RESPECTIVELY, span[0], span[1])
+    group = [index for index, c in enumerate(found) if c.quantity.num_start > at] if at >= 0 else []
+    if len(group) < 2:
+        return readings
+    subjects = split_subjects(sentence[found[group[0]].left:at])
+    if len(subjects) != len(group):
+        return readings
+    shared = set().union(*(found[i].tags for i in group)) - {t for t in found[group[0]].tags if t.startswith("unit:")}
+    for subject, index in zip(subjects, group, strict=True):
+        tags = {t for t in shared if not t.startswith("unit:")} | {f"unit:{readings[index].unit}"}
+        readings[index] = replace(readings[index], indicator=subject, cmp=_comparator(tags))
+    return readings
+
+
+def _fallback(sentence: str, span: tuple[int, int], reading: Reading) -> Reading:
+    """力争达到95%: no name in the clause; the previous clause names it."""
+    if reading.indicator:
+        return reading
+    previous = [c for c in clauses(sentence[: span[0]])]
+    if previous:
+        start, end = previous[-1]
+        return replace(reading, indicator=clean_indicator(sentence[start:end]))
+    return reading
+
+
+def read_sentence(sentence: str) -> list[Reading]:
+    """Every quantity of one sentence a plan commits to or reports, in text order."""
+    normal = normalise_digits(sentence)
+    quantities = find_quantities(normal)
+    if not quantities:
+        return []
+    readings: list[Reading] = []
+    for span in clauses(normal):
+        inside = [q for q in quantities if span[0] <= q.num_start < span[1]]
+        found = _candidates(normal, span, inside)
+        clause_readings = []
+        for index, candidate in enumerate(found):
+            limit = found[index + 1].quantity.num_start if index + 1 < len(found) else span[1]
+            unit = candidate.quantity.unit or _inferred_unit(normal, candidate.quantity, limit)
+            clause_readings.append(_fallback(normal, span, _reading(normal, candidate, limit, unit)))
+        readings.extend(_respectively(normal, span, found, clause_readings))
+    return readings
+
+
+def _inferred_unit(sentence: str, quantity: Quantity, limit: int) -> str:
+    from monitor.analysis.cues import INFERRED_UNITS
+
+    if not quantity.multiplied:
+        return ""
+    after = sentence[quantity.end:limit]
+    for pattern, unit in INFERRED_UNITS:
+        if re.search(pattern, after):
+            return unit
+    return ""
