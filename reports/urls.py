@@ -28,8 +28,8 @@ class ArchiveUrls:
     def sources(self) -> str:
         return self._url("/sources")
 
-    def source(self, source_id: str) -> str:
-        return self._url(f"/sources/{quote(source_id)}")
+    def source(self, source_id: str, **query: object) -> str:
+        return self._url(f"/sources/{quote(source_id, safe='')}", **query)
 
     def documents(self, **filters: object) -> str:
         return self._url("/documents", **filters)
@@ -60,3 +60,14 @@ class ArchiveUrls:
 
     def feed(self, **filters: object) -> str:
         return self._url("/feeds/changes.atom", **filters)
+
+    def export_targets(self, fmt: str, **scope: object) -> str:
+        """Targets as a CSV or JSON download; scope: document, series, indicator or document filters."""
+        return self._url(f"/export/targets.{fmt}", **scope)
+
+    def api_targets(self, **scope: object) -> str:
+        return self._url("/api/targets", **scope)
+
+    def unsubscribe(self, token: str) -> str:
+        """The one-click unsubscribe page for a subscriber's token (List-Unsubscribe)."""
+        return self._url("/unsubscribe", token=token)

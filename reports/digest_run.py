@@ -1,0 +1,217 @@
+"""One digest run, as the CLI, ``run --once`` and the daemon call it: :func:`run_digests`.
+
+With ``send=True`` a run (1) records sources that failed repeatedly as changes, (2)
+retries digests waiting in the outbox whose time has come, (3) builds a digest for
+each active subscriber without one waiting, and (4) sends those. With ``send=False`` it
+renders previews into ``<data_dir>/digests/preview-*.html`` and marks nothing.
+Failed deliveries are outcomes in the summary, never exceptions.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from dataclasses import asdict, dataclass, field, replace
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, func, select
+
+from monitor.analysis.failing import record_failing_sources
+from reports.channels import channel_for
+from reports.digest import (
+    Recipient,
+    build_digest,
+    digest_view,
+    has_waiting_digest,
+    plan_digest,
+    write_digest_file,
+    write_index,
+)
+from reports.digest_view import render_html
+from reports.outbox import Delivery, deliver_due
+from store.engine import session_scope
+from store.errors import InputError
+from store.kinds import DigestStatus
+from store.models import Digest, Subscriber, utcnow
+from store.settings import Config
+
+__all__ = ["DigestResult", "DigestRunSummary", "is_address", "resolve_recipients", "run_digests"]
+
+_ADDRESS = re.compile(r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+$|^[^@\s<>,;\"]+@localhost$")
+
+
+def is_address(text: str) -> bool:
+    """A plain mail address (no display name, no spaces, no header tricks)."""
+    return bool(_ADDRESS.match(text))
+
+
+@dataclass(frozen=True)
+class DigestResult:
+    """What a run did for one recipient (or one retried digest)."""
+
+    recipient: str
+    status: str  # preview | empty | waiting | pending | delivered
+    digest_id: int | None = None
+    change_count: int = 0
+    html_path: str | None = None
+    message_id: str = ""
+    detail: str = ""
+    retried: bool = False
+
+
+@dataclass
+class DigestRunSummary:
+    """Every result of one run; counts for status lines and exit codes."""
+
+    send: bool
+    started_at: datetime
+    results: list[DigestResult] = field(default_factory=list)
+
+    def _count(self, status: str) -> int:
+        return sum(1 for result in self.results if result.status == status)
+
+    @property
+    def delivered(self) -> int:
+        return self._count(DigestStatus.DELIVERED.value)
+
+    @property
+    def failed(self) -> list[DigestResult]:
+        """Digests tried in this run and still in the outbox."""
+        return [r for r in self.results if r.status == DigestStatus.PENDING.value and r.detail]
+
+    @property
+    def empty(self) -> int:
+        return self._count(DigestStatus.EMPTY.value)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"send": self.send, "started_at": self.started_at.isoformat(), "delivered": self.delivered,
+                "failed": len(self.failed), "empty": self.empty, "results": [asdict(r) for r in self.results]}
+
+
+def resolve_recipients(session: Session, to: str | None, *, preview: bool) -> list[Recipient]:
+    """``to`` (a subscriber, else an ad-hoc address), or every active subscriber.
+
+    A preview with no subscribers renders one unfiltered digest (recipient "").
+    """
+    if to is not None:
+        if not is_address(to.strip()):
+            raise InputError(f"{to!r} is not a mail address", hint="give it as name@example.org")
+        found = session.exec(select(Subscriber).where(func.lower(Subscriber.email) == to.strip().lower())).first()
+        return [Recipient(found.email, found) if found and found.active else Recipient(to.strip())]
+    subscribers = session.exec(select(Subscriber).where(col(Subscriber.active).is_(True)).order_by(col(Subscriber.id))).all()
+    recipients = [Recipient(s.email, s) for s in subscribers]
+    return recipients or ([Recipient("")] if preview else [])
+
+
+def _build_one(config: Config, engine: Engine, recipient: Recipient, now: datetime) -> DigestResult:
+    subscriber = recipient.subscriber
+    try:
+        with session_scope(engine) as session:
+            if subscriber is not None:
+                session.exec(select(Subscriber).where(Subscriber.id == subscriber.id).with_for_update()).first()
+                if has_waiting_digest(session, int(subscriber.id or 0)):
+                    return DigestResult(recipient.email, "waiting", detail="an earlier digest is still in the outbox")
+            plan = plan_digest(session, config, recipient, now=now)
+            digest = build_digest(session, config, plan, now=now)
+            if digest is None:
+                return DigestResult(recipient.email, DigestStatus.EMPTY.value, detail="nothing new; no mail")
+            return DigestResult(recipient.email, DigestStatus.PENDING.value, int(digest.id or 0), digest.change_count,
+                                str(config.data_dir / (digest.html_path or "")), digest.message_id)
+    except IntegrityError:
+        return DigestResult(recipient.email, "waiting", detail="another digest run placed these changes first")
+
+
+def _as_result(delivery: Delivery, *, retried: bool) -> DigestResult:
+    detail = delivery.error or delivery.receipt
+    return DigestResult(delivery.recipient, delivery.status.value, delivery.digest_id, delivery.change_count,
+                        message_id=delivery.message_id, detail=detail, retried=retried)
+
+
+def _waiting_ids(engine: Engine, to: str | None) -> list[int] | None:
+    if to is None:
+        return None
+    with Session(engine) as session:
+        statement = select(Digest.id).where(func.lower(Digest.recipient) == to.strip().lower())
+        return [int(i) for i in session.exec(statement).all() if i is not None]
+
+
+def _send(config: Config, engine: Engine, recipients: list[Recipient], now: datetime, to: str | None) -> list[DigestResult]:
+    channel = channel_for(config)
+    results = [_as_result(d, retried=True) for d in deliver_due(config, engine, channel, now=now, only=_waiting_ids(engine, to))]
+    built = [_build_one(config, engine, recipient, now) for recipient in recipients]
+    fresh = {d.digest_id: d for d in deliver_due(
+        config, engine, channel, now=now, only=[r.digest_id for r in built if r.digest_id is not None])}
+    for result in built:
+        delivery = fresh.get(result.digest_id) if result.digest_id is not None else None
+        if delivery is not None:
+            result = replace(result, status=delivery.status.value, detail=delivery.error or delivery.receipt)
+        results.append(result)
+    with Session(engine) as session:
+        write_index(session, config)
+    return results
+
+
+def _preview(config: Config, engine: Engine, recipients: list[Recipient], now: datetime,
+             since: datetime | None) -> list[DigestResult]:
+    results = []
+    with Session(engine) as session:
+        for recipient in recipients:
+            plan = plan_digest(session, config, recipient, now=now, since=since)
+            html = render_html(digest_view(config, plan, now=now))
+            path = write_digest_file(config, f"preview-{recipient.slug}.html", html)
+            results.append(DigestResult(recipient.email or "(all changes)", "preview",
+                                        change_count=len(plan.items), html_path=str(path)))
+    return results
+
+
+def run_digests(
+    config: Config, engine: Engine, *, send: bool, now: datetime | None = None,
+    to: str | None = None, since: datetime | None = None, out: Path | None = None,
+) -> DigestRunSummary:
+    """Build and (with ``send``) deliver digests; see the module docstring for the steps."""
+    now = now or utcnow()
+    with session_scope(engine) as session:
+        record_failing_sources(session, threshold=int(config["digest.failing_after_runs"]), now=now)
+        recipients = resolve_recipients(session, to, preview=not send)
+    if send and since is not None and any(r.subscriber is not None for r in recipients):
+        raise InputError("--since only previews for subscribers; --send always starts at each subscriber's last digest",
+                         hint="drop --send to render, or send to an ad-hoc address with --to")
+    if out is not None and len(recipients) > 1:
+        raise InputError(f"--out takes one digest, but {len(recipients)} subscribers would get one",
+                         hint="name one with --to EMAIL")
+    if send:
+        results = _send(config, engine, recipients, now, to) if since is None else _send_ad_hoc(
+            config, engine, recipients, now, since)
+    else:
+        results = _preview(config, engine, recipients, now, since)
+    summary = DigestRunSummary(send=send, started_at=now, results=results)
+    if out is not None:
+        _copy_out(summary, out)
+    return summary
+
+
+def _send_ad_hoc(config: Config, engine: Engine, recipients: list[Recipient], now: datetime,
+                 since: datetime) -> list[DigestResult]:
+    """--send --to ADDRESS --since DATE: one unfiltered digest to an address that is no subscriber."""
+    results = []
+    for recipient in recipients:
+        with session_scope(engine) as session:
+            digest = build_digest(session, config, plan_digest(session, config, recipient, now=now, since=since), now=now)
+        if digest is None:
+            results.append(DigestResult(recipient.email, DigestStatus.EMPTY.value, detail="nothing new; no mail"))
+            continue
+        for delivery in deliver_due(config, engine, channel_for(config), now=now, only=[int(digest.id or 0)]):
+            results.append(replace(_as_result(delivery, retried=False),
+                                   html_path=str(config.data_dir / (digest.html_path or ""))))
+    return results
+
+
+def _copy_out(summary: DigestRunSummary, out: Path) -> None:
+    paths = [r.html_path for r in summary.results if r.html_path and not r.retried]
+    if len(paths) == 1:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(paths[0], out)

@@ -1,0 +1,280 @@
+"""What a digest shows, and its rendering to HTML and plain text.
+
+Changes are sorted into sections by kind (:data:`SECTIONS`, a table: add a row to add
+a section); each entry carries its archive link (from :class:`ArchiveUrls`, chosen per
+kind by :data:`LINKS`) and, for text edits, short diff excerpts from
+``reports.diff_html.excerpt_html`` when the differ provides it. Scraped text stays
+plain ``str`` here and is escaped by the templates; only the differ's excerpts are
+``Markup``. Links to the original page are kept only for http(s) URLs.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+from markupsafe import Markup
+
+from reports.changes import LoadedChange
+from reports.templating import render
+from reports.urls import ArchiveUrls
+from store.kinds import ChangeKind
+from store.models import Change
+
+__all__ = [
+    "LINKS",
+    "RELATED",
+    "SECTIONS",
+    "DigestView",
+    "Entry",
+    "Hunk",
+    "Section",
+    "SectionSpec",
+    "build_view",
+    "render_html",
+    "render_text",
+]
+
+MAX_HUNKS = 3
+HUNK_CHARS = 240
+
+
+@dataclass(frozen=True)
+class SectionSpec:
+    """One section of a digest: which kinds it gathers and the partial that shows them."""
+
+    key: str
+    title: str
+    short: str  # for the subject line
+    kinds: tuple[ChangeKind, ...]
+    partial: str
+
+
+SECTIONS: tuple[SectionSpec, ...] = (
+    SectionSpec("new", "新发布的计划", "新计划", (ChangeKind.NEW_DOCUMENT,), "digest/_new_documents.html"),
+    SectionSpec("moved", "指标调整", "指标调整",
+                (ChangeKind.TARGET_RAISED, ChangeKind.TARGET_LOWERED, ChangeKind.TARGET_CHANGED),
+                "digest/_target_changes.html"),
+    SectionSpec("added_removed", "新增和删除的指标", "增删指标",
+                (ChangeKind.TARGET_ADDED, ChangeKind.TARGET_REMOVED), "digest/_targets_added_removed.html"),
+    SectionSpec("outcomes", "目标完成情况", "完成情况",
+                (ChangeKind.TARGET_MET, ChangeKind.TARGET_MISSED), "digest/_outcomes.html"),
+    SectionSpec("edits", "已发布页面的修改", "页面修改", (ChangeKind.TEXT_EDIT,), "digest/_text_edits.html"),
+    SectionSpec("reposts", "转载", "转载", (ChangeKind.REPOST,), "digest/_reposts.html"),
+    SectionSpec("failing", "多次抓取失败的来源", "来源故障", (ChangeKind.SOURCE_FAILING,), "digest/_failing_sources.html"),
+)
+
+_SECTION_OF: dict[str, SectionSpec] = {kind.value: spec for spec in SECTIONS for kind in spec.kinds}
+
+
+def _document_link(urls: ArchiveUrls, change: Change) -> str:
+    return urls.document(change.document_id) if change.document_id else urls.change(int(change.id or 0))
+
+
+def _compare_link(urls: ArchiveUrls, change: Change) -> str:
+    if change.old_version_id and change.version_id:
+        return urls.compare(change.old_version_id, change.version_id)
+    return _document_link(urls, change)
+
+
+def _series_link(urls: ArchiveUrls, change: Change) -> str:
+    if change.series_id:
+        return urls.series(change.series_id, indicator=change.indicator)
+    return _document_link(urls, change)
+
+
+def _source_link(urls: ArchiveUrls, change: Change) -> str:
+    return urls.source(change.source_id) if change.source_id else urls.change(int(change.id or 0))
+
+
+# Where each kind of change links in the archive; kinds not listed link to their document.
+LINKS: dict[ChangeKind, Callable[[ArchiveUrls, Change], str]] = {
+    ChangeKind.TEXT_EDIT: _compare_link,
+    ChangeKind.TARGET_RAISED: _series_link,
+    ChangeKind.TARGET_LOWERED: _series_link,
+    ChangeKind.TARGET_CHANGED: _series_link,
+    ChangeKind.TARGET_ADDED: _series_link,
+    ChangeKind.TARGET_REMOVED: _series_link,
+    ChangeKind.SOURCE_FAILING: _source_link,
+}
+
+
+
+def _related_document(key: str) -> Callable[[ArchiveUrls, Change], str]:
+    def link(urls: ArchiveUrls, change: Change) -> str:
+        value = change.detail.get(key) if isinstance(change.detail, dict) else None
+        return urls.document(int(value)) if isinstance(value, int) else ""
+
+    return link
+
+
+def _current_document(urls: ArchiveUrls, change: Change) -> str:
+    return urls.document(change.document_id) if change.document_id else ""
+
+
+# A second archive link some kinds carry: the first publication of a repost, the plan
+# whose target was met or missed, the edited page itself.
+RELATED: dict[ChangeKind, Callable[[ArchiveUrls, Change], str]] = {
+    ChangeKind.REPOST: _related_document("canonical_document_id"),
+    ChangeKind.TARGET_MET: _related_document("target_document_id"),
+    ChangeKind.TARGET_MISSED: _related_document("target_document_id"),
+    ChangeKind.TEXT_EDIT: _current_document,
+}
+
+
+@dataclass(frozen=True)
+class Hunk:
+    """One edited passage: where, old and new text, and the differ's excerpt if any."""
+
+    section: str
+    old: str
+    new: str
+    excerpt: Markup | None
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One change as a digest shows it."""
+
+    id: int
+    kind: str
+    summary: str
+    created_at: datetime
+    title: str
+    agency: str
+    region: str
+    page_url: str
+    published_on: date | None
+    plan_year: int | None
+    indicator: str
+    detail: Mapping[str, Any]
+    link: str
+    change_link: str
+    related_link: str = ""
+    hunks: tuple[Hunk, ...] = ()
+
+
+@dataclass(frozen=True)
+class Section:
+    spec: SectionSpec
+    entries: tuple[Entry, ...]
+    total: int
+    more_link: str
+
+    @property
+    def more(self) -> int:
+        """Changes in this section not shown (over the per-section limit)."""
+        return self.total - len(self.entries)
+
+
+@dataclass(frozen=True)
+class DigestView:
+    """Everything the digest templates need; nothing else reaches them."""
+
+    subject: str
+    recipient: str
+    generated_at: datetime
+    since: datetime | None
+    timezone: str
+    sections: tuple[Section, ...]
+    total: int
+    home_link: str
+    changes_link: str
+    unsubscribe_link: str
+    filter_text: str
+    digest_id: int | None = None
+
+
+def _http_only(url: object) -> str:
+    text = str(url or "").strip()
+    return text if urlsplit(text).scheme in {"http", "https"} else ""
+
+
+def _short(text: object) -> str:
+    value = " ".join(str(text or "").split())
+    return value if len(value) <= HUNK_CHARS else value[: HUNK_CHARS - 1] + "…"
+
+
+def _excerpt_function() -> Callable[[str, str], Markup] | None:
+    try:
+        module = importlib.import_module("reports.diff_html")
+    except ImportError:
+        return None
+    function: Callable[[str, str], Markup] | None = getattr(module, "excerpt_html", None)
+    return function
+
+
+def _hunks(detail: Mapping[str, Any]) -> tuple[Hunk, ...]:
+    excerpt = _excerpt_function()
+    hunks = []
+    for raw in list(detail.get("hunks") or [])[:MAX_HUNKS]:
+        old, new = str(raw.get("old") or ""), str(raw.get("new") or "")
+        hunks.append(Hunk(section=str(raw.get("section") or ""), old=_short(old), new=_short(new),
+                          excerpt=Markup(excerpt(old, new)) if excerpt else None))
+    return tuple(hunks)
+
+
+def _entry(item: LoadedChange, urls: ArchiveUrls) -> Entry:
+    change = item.change
+    detail = change.detail if isinstance(change.detail, dict) else {}
+    document = item.document
+    kind = ChangeKind(change.kind)
+    link = LINKS.get(kind, _document_link)(urls, change)
+    related = RELATED.get(kind)
+    return Entry(
+        id=item.id, kind=change.kind, summary=change.summary, created_at=change.created_at,
+        title=item.title, agency=item.agency, region=item.region,
+        page_url=_http_only(document.url if document else detail.get("url")),
+        published_on=document.published_on if document else None,
+        plan_year=change.plan_year or (document.plan_year if document else None),
+        indicator=change.indicator or next(iter(item.indicators()), ""),
+        detail=detail, link=link, change_link=urls.change(item.id),
+        related_link=related(urls, change) if related else "",
+        hunks=_hunks(detail) if change.kind == ChangeKind.TEXT_EDIT else (),
+    )
+
+
+def _subject(sections: Sequence[Section], generated_at: datetime, timezone: str) -> str:
+    day = generated_at.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d")
+    # No spaces inside the Chinese part: RFC 2047 drops whitespace between encoded words.
+    counts = "、".join(f"{section.spec.short}{section.total}项" for section in sections)
+    return f"planwatch 摘要 {day}:{counts or '没有新变化'}"
+
+
+def build_view(
+    items: Sequence[LoadedChange], *, urls: ArchiveUrls, recipient: str, generated_at: datetime,
+    timezone: str, max_per_section: int, since: datetime | None = None,
+    unsubscribe_link: str = "", filter_text: str = "", digest_id: int | None = None,
+) -> DigestView:
+    """Sort ``items`` into sections, oldest first within each, capped per section."""
+    grouped: dict[str, list[LoadedChange]] = {spec.key: [] for spec in SECTIONS}
+    for item in items:
+        spec = _SECTION_OF.get(item.change.kind)
+        if spec is not None:
+            grouped[spec.key].append(item)
+    sections = tuple(
+        Section(spec=spec, entries=tuple(_entry(item, urls) for item in grouped[spec.key][:max(max_per_section, 0)]),
+                total=len(grouped[spec.key]), more_link=urls.changes(kind=",".join(spec.kinds)))
+        for spec in SECTIONS if grouped[spec.key]
+    )
+    return DigestView(
+        subject=_subject(sections, generated_at, timezone), recipient=recipient, generated_at=generated_at,
+        since=since, timezone=timezone, sections=sections, total=sum(s.total for s in sections),
+        home_link=urls.home(), changes_link=urls.changes(), unsubscribe_link=unsubscribe_link,
+        filter_text=filter_text, digest_id=digest_id,
+    )
+
+
+def render_html(view: DigestView) -> str:
+    """The HTML part: table layout, inline styles, no scripts, no external assets."""
+    return render("digest/email.html", view=view)
+
+
+def render_text(view: DigestView) -> str:
+    """The plain-text part, with the same sections and links."""
+    return render("digest/email.txt", view=view)
