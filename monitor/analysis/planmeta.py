@@ -23,6 +23,7 @@ DOC_TYPES: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 
 _YEAR_IN_TITLE = re.compile(r"((?:19|20)\d{2})\s*年度?")
+_YEAR_SPAN_IN_TITLE = re.compile(r"((?:19|20)\d{2})\s*年?\s*[-—–~～至到]+\s*(?:19|20)\d{2}\s*年")
 _YEAR_IN_OPENING = re.compile(r"((?:19|20)\d{2})\s*年[,，]?\s*(?:全[市县区州省]|我[市县区州省]|全委|全局)")
 _PLAN_WORDS = re.compile(r"要点|计划|安排|方案")
 
@@ -38,9 +39,13 @@ def detect_doc_type(title: str) -> str:
 def detect_plan_year(title: str, text: str = "", published_on: date | None = None) -> int | None:
     """The year a plan is for: from the title, then the opening sentence, then the date.
 
+    A plan for a span of years ("三年行动实施方案（2023—2025年）") is for its first year.
     A title with several years ("2021年工作总结和2022年工作计划") names the plan's
     year last; a review alone names the year it reviews.
     """
+    span = _YEAR_SPAN_IN_TITLE.search(title)
+    if span:  # a multi-year plan (2023—2025年) is filed under the year it starts
+        return int(span.group(1))
     years = [int(match) for match in _YEAR_IN_TITLE.findall(title)]
     if years:
         return max(years) if _PLAN_WORDS.search(title) else years[-1]
