@@ -10,6 +10,7 @@
     Change ──> Document / Version / Series        (what the differ found)
     Subscriber 1─* Digest 1─* DigestItem ──> Change  (the outbox)
     CrawlRun ──> Source;  ListingPage ──> Source  (crawl bookkeeping)
+    ScheduleMark                                  (cron mode: when the digest last ran)
 
 Times are aware UTC in Python and naive UTC in the database (:class:`UTCDateTime`),
 so SQLite and PostgreSQL round-trip the same values. "All versions of this page" is
@@ -37,6 +38,7 @@ __all__ = [
     "DigestItem",
     "Document",
     "ListingPage",
+    "ScheduleMark",
     "Series",
     "Source",
     "Subscriber",
@@ -290,3 +292,16 @@ class ListingPage(SQLModel, table=True):
     content_hash: str | None = None
     last_status: int | None = None
     last_seen: datetime = _when(default_factory=utcnow)
+
+
+class ScheduleMark(SQLModel, table=True):
+    """When a scheduled task last ran, by name (``digest``), for cron mode.
+
+    ``run --once`` lives for one cycle only, so "has ``digest.schedule`` fired since
+    the last digest?" is answered from here; the daemon's digest job writes it too,
+    so switching between daemon and cron mode sends no extra digest.
+    """
+
+    name: str = Field(primary_key=True, max_length=64)
+    last_run_at: datetime = _when(default_factory=utcnow)
+    last_status: str = ""

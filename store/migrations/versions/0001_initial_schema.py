@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 20:05:54.300501
+Create Date: 2026-11-25 20:08:48.240488
 """
 
 from collections.abc import Sequence
@@ -27,6 +27,12 @@ def upgrade() -> None:
     sa.Column('data', sa.LargeBinary(), nullable=False),
     sa.Column('size', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('hash')
+    )
+    op.create_table('schedulemark',
+    sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('last_run_at', store.models.UTCDateTime(), nullable=False),
+    sa.Column('last_status', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.PrimaryKeyConstraint('name')
     )
     op.create_table('series',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -339,5 +345,6 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_series_key'))
 
     op.drop_table('series')
+    op.drop_table('schedulemark')
     op.drop_table('blob')
     # ### end Alembic commands ###
