@@ -126,7 +126,7 @@ PRE_CUES: tuple[tuple[str, str], ...] = (
 # Post-cues: words right after the number and its unit ("余" sits between them: 2000余人次).
 POST_CUES: tuple[tuple[str, str], ...] = (
     ("以上", "ge"), ("及以上", "ge"), ("或以上", "ge"), ("以下", "le"), ("及以下", "le"), ("以内", "within"),
-    ("之内", "within"), ("内", "within"), ("左右", "approx"), ("上下", "approx"), ("余", "gt"), ("多", "gt"),
+    ("之内", "within"), ("内", "within"), ("左右", "about"), ("上下", "about"), ("余", "gt"), ("多", "gt"),
 )
 
 
@@ -152,6 +152,7 @@ CMP_RULES: tuple[CmpRule, ...] = (
     _cmp("decrease-within", "dec", "within le", Comparator.DEC_AT_MOST),
     _cmp("decrease", "dec", "", Comparator.DEC),
     _cmp("increment", "inc", "", Comparator.INC),
+    _cmp("about-after", "", "about", Comparator.APPROX),  # 提高到81.5岁左右: 左右 qualifies the level
     _cmp("at-least", "", "ge", Comparator.GE),
     _cmp("more-than", "", "gt", Comparator.GT),
     _cmp("at-most", "", "le within", Comparator.LE),
@@ -176,6 +177,7 @@ DEADLINE_RULES: tuple[DeadlineRule, ...] = (
     _deadline("by-year", rf"(?:到|至|截至|截止到?|于|在)\s*{_Y}(?:底|末|年底|年末)?"),
     _deadline("before-year", rf"{_Y}(?:底|末|年底|年末|上半年|下半年)?(?:以?前|之前)"),
     _deadline("year-end", rf"{_Y}(?:底|末|年底|年末)"),
+    _deadline("year-of", rf"{_Y}(?:底|末)?的"),
     _deadline("year-opening", rf"(?:^|[，,。；;：:\s])(?<![比较与同自从])\s*{_Y}(?![\d版度]|以来|以前|-|—|～|~|至|到)"),
 )
 # Baselines are not deadlines: 比2020年提高5个百分点, 较2020年, 2020年以来.
@@ -215,6 +217,11 @@ def _trap(name: str, pattern: str) -> Trap:
 
 
 _AGE = r"\d+(?:\.\d+)?\s*(?:[-—~～至到]\s*\d+\s*)?(?:周岁|岁)"
+# Who an age qualifies: 65岁以上老年人, 0-3岁婴幼儿, 35-64岁农村妇女, 5岁以下儿童死亡率.
+_POPULATION = (
+    r"老年|老人|儿童|婴幼儿|婴儿|幼儿|人|妇女|女性|男性|居民|学生|青少年|孕|新生儿|女童|男童|农村|城乡|城镇|适龄"
+    r"|户籍|常住|职工|患者|群众|青年|少年|残疾|失能|男|女|及以上|以上的|以下的|以上|以下|至|的"
+)
 TRAPS: tuple[Trap, ...] = (
     _trap("document-number", r"[〔\[［(（【]\s*(?:19|20)\d{2}\s*[〕\]］)）】]\s*\d+\s*号?|\d+\s*号"),
     _trap("date", r"(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月](?:\s*\d{1,2}\s*日?)?|\d{1,2}\s*月\s*\d{1,2}\s*日|\d{1,2}\s*月(?:份|底|末|初|中旬|上旬|下旬)?|\d{1,2}\s*日|\d{1,2}:\d{2}"),
@@ -226,7 +233,7 @@ TRAPS: tuple[Trap, ...] = (
     _trap("hotline", r"(?:热线|电话|拨打|呼叫)\s*\d{3,}"),
     _trap("slogan", r"\d+\s*(?:\+\s*(?:\d+|[A-Za-z]))+|\d+\s*[×xX*]\s*\d+|\d+\s*[:：∶]\s*\d+"),
     _trap("latin-code", r"[A-Za-z]+\s*\d+(?:\.\d+)?|\d+(?:\.\d+)?\s*[A-Za-z]+(?![A-Za-z]*/)"),
-    _trap("age-qualifier", rf"{_AGE}\s*(?:以上|以下|及以上|及以下|以内|之间|至\s*\d+\s*岁)?(?=\s*[的]?[\u4e00-\u9fff])(?!左右|(?:以上|以下|以内)(?:[^\u4e00-\u9fff]|$))"),
+    _trap("age-qualifier", rf"{_AGE}\s*(?:以上|以下|及以上|及以下|之间)?\s*(?=(?:{_POPULATION}))(?!(?:以上|以下)(?:[^\u4e00-\u9fff]|$))"),
     _trap("grade", r"\d+\s*级\s*(?:及以上|以上|及以下)?\s*(?:医院|公立|综合|医疗|手术|甲等|乙等|专科|中医|妇幼|疾控|机构|以上医院|重点)|[一二三]\s*级|[一二三]\s*甲|[二三]\s*乙"),
     _trap("inline-number", r"[（(]\s*\d{1,2}\s*[)）]|^\s*\d{1,2}\s*[.．、](?!\d)|[①-⑳]"),
     _trap("condition-threshold", r"\d+(?:\.\d+)?\s*(?:人|户|张|个|家|万人)\s*(?:以上|以下|以内)\s*(?:等|的)"),

@@ -1,6 +1,6 @@
-"""Plan year and kind of plan from a title (and the opening of the text).
+"""Plan year, plan horizon and kind of plan from a title (and the opening of the text).
 
-Both come from tables below, tried in order; the first rule that matches wins.
+All three come from tables below, tried in order; the first rule that matches wins.
 """
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-__all__ = ["DOC_TYPES", "detect_doc_type", "detect_plan_year"]
+__all__ = ["DOC_TYPES", "FIVE_YEAR_PLANS", "detect_doc_type", "detect_plan_horizon", "detect_plan_year"]
 
 # (kind of plan, pattern over the title) in priority order: a title naming a review
 # and next year's plan ("2021年工作总结和2022年工作要点") is a plan.
@@ -22,9 +22,24 @@ DOC_TYPES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("工作总结", re.compile(r"工作总结|工作回顾|总结|回顾|报告")),
 )
 
+# Five-year plans by name → (first year, last year).
+FIVE_YEAR_PLANS: dict[str, tuple[int, int]] = {
+    "十一五": (2006, 2010),
+    "十二五": (2011, 2015),
+    "十三五": (2016, 2020),
+    "十四五": (2021, 2025),
+    "十五五": (2026, 2030),
+}
+
 _YEAR_IN_TITLE = re.compile(r"((?:19|20)\d{2})\s*年度?")
-_YEAR_SPAN_IN_TITLE = re.compile(r"((?:19|20)\d{2})\s*年?\s*[-—–~～至到]+\s*(?:19|20)\d{2}\s*年")
 _YEAR_IN_OPENING = re.compile(r"((?:19|20)\d{2})\s*年[,，]?\s*(?:全[市县区州省]|我[市县区州省]|全委|全局)")
+# Signals of when a document was issued: 〔2021〕35号, 2024年6月12日 on its own line, 发布日期:2021-12-20.
+_ISSUED = (
+    re.compile(r"[〔\[［(（【]\s*((?:19|20)\d{2})\s*[〕\]］)）】]\s*\d+\s*号"),
+    re.compile(r"^\s*((?:19|20)\d{2})\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日\s*$", re.M),
+    re.compile(r"(?:发布|印发|成文)(?:日期|时间)\s*[:：]?\s*((?:19|20)\d{2})\s*[-年./]"),
+)
+_SPAN_IN_TITLE = re.compile(r"((?:19|20)\d{2})\s*(?:年)?\s*[-—–~～至到]\s*((?:19|20)\d{2})\s*年?")
 _PLAN_WORDS = re.compile(r"要点|计划|安排|方案")
 
 
@@ -37,14 +52,14 @@ def detect_doc_type(title: str) -> str:
 
 
 def detect_plan_year(title: str, text: str = "", published_on: date | None = None) -> int | None:
-    """The year a plan is for: from the title, then the opening sentence, then the date.
+    """The year a plan is for: from the title, the opening sentence, the issue date.
 
-    A plan for a span of years ("三年行动实施方案（2023—2025年）") is for its first year.
     A title with several years ("2021年工作总结和2022年工作计划") names the plan's
-    year last; a review alone names the year it reviews.
+    year last; a review alone names the year it reviews. A plan whose title has no
+    year (a 十四五 规划, an 实施方案) is dated by its document number or signing date.
     """
-    span = _YEAR_SPAN_IN_TITLE.search(title)
-    if span:  # a multi-year plan (2023—2025年) is filed under the year it starts
+    span = _SPAN_IN_TITLE.search(title)
+    if span:
         return int(span.group(1))
     years = [int(match) for match in _YEAR_IN_TITLE.findall(title)]
     if years:
@@ -52,4 +67,22 @@ def detect_plan_year(title: str, text: str = "", published_on: date | None = Non
     opening = _YEAR_IN_OPENING.search(text[:3000])
     if opening:
         return int(opening.group(1))
-    return published_on.year if published_on is not None else None
+    if published_on is not None:
+        return published_on.year
+    for pattern in _ISSUED:
+        issued = pattern.search(text[:3000])
+        if issued:
+            return int(issued.group(1))
+    five_year = detect_plan_horizon(title)
+    return None if five_year is None else five_year - 4
+
+
+def detect_plan_horizon(title: str) -> int | None:
+    """The last year a multi-year plan covers: “十四五”规划 → 2025, (2021-2025年) → 2025."""
+    span = _SPAN_IN_TITLE.search(title)
+    if span and int(span.group(2)) > int(span.group(1)):
+        return int(span.group(2))
+    for name, (_, last) in FIVE_YEAR_PLANS.items():
+        if name in title:
+            return last
+    return None

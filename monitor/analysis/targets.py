@@ -29,8 +29,9 @@ from monitor.analysis.cues import (
 )
 from monitor.analysis.numbers import normalise_digits
 from monitor.analysis.outline import Block, build_outline
-from monitor.analysis.planmeta import detect_doc_type, detect_plan_year
+from monitor.analysis.planmeta import detect_doc_type, detect_plan_horizon, detect_plan_year
 from monitor.analysis.sentences import Reading, read_sentence
+from monitor.analysis.tables import TableItem, table_items
 from store.kinds import Comparator, TargetKind
 
 __all__ = ["ExtractedTarget", "extract_targets"]
@@ -91,11 +92,15 @@ class _Document:
     text: str
     normal: str
     plan_year: int | None
+    horizon: int | None  # last year of a multi-year plan (十四五 → 2025)
     review_doc: bool  # a 工作总结: what it reports is actual unless a section plans
 
     def default_year(self, kind: TargetKind) -> int | None:
-        if self.plan_year is None or kind is TargetKind.TARGET:
-            return self.plan_year
+        """The year of an item no sentence or heading dates."""
+        if kind is TargetKind.TARGET:
+            return self.horizon or self.plan_year
+        if self.plan_year is None:
+            return None
         return self.plan_year if self.review_doc else self.plan_year - 1
 
 
@@ -113,7 +118,7 @@ def _document(text: str, plan_year: int | None) -> _Document:
     if plan_year is None:
         plan_year = detect_plan_year(title, text)
     review = detect_doc_type(title) == "工作总结"
-    return _Document(text, normalise_digits(text), plan_year, review)
+    return _Document(text, normalise_digits(text), plan_year, detect_plan_horizon(title), review)
 
 
 def _responsible_spans(body: str) -> list[tuple[int, int]]:
@@ -197,14 +202,14 @@ class _Context:
 
 def _kind(doc: _Document, sentence: str, reading: Reading, mark: _Mark | None, context: _Context) -> TargetKind:
     head = sentence[: reading.start]
+    if mark is not None and doc.plan_year is not None and mark.year < doc.plan_year:
+        return TargetKind.ACTUAL
     if FUTURE_CUES.search(head) or (mark is not None and mark.rule in _FORWARD_RULES):
         return TargetKind.TARGET
     if PAST_CUES.search(sentence):
         return TargetKind.ACTUAL
     if context.section_kind is not None:
         return TargetKind.ACTUAL if context.section_kind == "review" else TargetKind.TARGET
-    if mark is not None and doc.plan_year is not None and mark.year < doc.plan_year and mark.rule == "year-opening":
-        return TargetKind.ACTUAL
     return TargetKind.ACTUAL if doc.review_doc else TargetKind.TARGET
 
 
@@ -250,6 +255,13 @@ def _block_targets(doc: _Document, block: Block, following: Block | None, carrie
     return found, passed
 
 
+def _table_target(doc: _Document, item: TableItem, block: Block) -> ExtractedTarget:
+    return ExtractedTarget(
+        indicator=item.indicator, value=item.value, value_max=item.value_max, unit=item.unit, cmp=item.cmp,
+        deadline=item.deadline, kind=item.kind, sentence=doc.text[item.start:item.end], section=" > ".join(block.path),
+    )
+
+
 def extract_targets(text: str, *, plan_year: int | None = None) -> list[ExtractedTarget]:
     """Every target and actual in ``text``, in text order; never raises on any str.
 
@@ -259,12 +271,19 @@ def extract_targets(text: str, *, plan_year: int | None = None) -> list[Extracte
     if not isinstance(text, str) or not text.strip():
         return []
     doc = _document(text, plan_year)
-    outline = build_outline(text)
+    blocks = build_outline(text).blocks
+    try:
+        rows, in_tables = table_items(text, blocks, doc.plan_year)
+    except Exception:  # a malformed table must not cost the document its sentences
+        log.exception("indicator table reading failed")
+        rows, in_tables = [], set()
     found: list[ExtractedTarget] = []
     carried: _Mark | None = None
     carried_path: tuple[str, ...] = ()
-    blocks = outline.blocks
     for index, block in enumerate(blocks):
+        found.extend(_table_target(doc, item, block) for item in rows if item.block == index)
+        if index in in_tables:
+            continue
         if carried is not None and block.path[: len(carried_path)] != carried_path:
             carried = None
         following = blocks[index + 1] if index + 1 < len(blocks) else None
