@@ -7,6 +7,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from sqlalchemy import text
@@ -15,6 +16,9 @@ from sqlalchemy.engine import Engine
 from store.engine import make_engine
 from store.migrate import upgrade
 from store.settings import Config, load_config
+
+if TYPE_CHECKING:
+    from crawler.fixture_site import FixtureSite
 
 REPO = Path(__file__).resolve().parent.parent
 SEEDS_DIR = REPO.parent / "shared" / "seeds"
@@ -94,3 +98,26 @@ def artifacts_dir() -> Path:
     """Where tests keep screenshots and rendered pages for a person to look at."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     return ARTIFACTS
+
+
+@pytest.fixture(scope="session")
+def fixture_site() -> Iterator[FixtureSite]:
+    """The bundled government-style site on a free 127.0.0.1 port, one per session.
+
+    Each test that asks for it starts in state "initial" with an empty request log
+    (``_fixture_site_reset`` below), so a test may call ``set_state("next")`` freely.
+    """
+    from crawler.fixture_site import FixtureSite
+
+    site = FixtureSite()
+    site.start(0)
+    yield site
+    site.stop()
+
+
+@pytest.fixture(autouse=True)
+def _fixture_site_reset(request: pytest.FixtureRequest) -> None:
+    if "fixture_site" in request.fixturenames:
+        site = request.getfixturevalue("fixture_site")
+        site.set_state("initial")
+        site.clear_log()

@@ -1,7 +1,7 @@
 """Reading detail pages: each strategy, each chrome row, tables and <br> bodies, a seed layout.
 
-Every page of the bundled fixture site is checked against its MANIFEST in
-``test_fixture_site.py``-style here too (``test_every_fixture_page_reads_right``).
+Every page of the bundled fixture site, in both states, is read and checked against
+its MANIFEST entry (``test_every_fixture_page_reads_right``).
 """
 
 from __future__ import annotations
@@ -11,6 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from crawler.encoding import decode_html
+from crawler.fixture_site import MANIFEST, STATES, PlanDoc, plans_in
+from crawler.fixture_site.pages import build_site, content_text, read_blocks
 from crawler.page_chrome import CHROME_PHRASES, FOOTER_LINES, TAIL_MARKERS, strip_page_chrome
 from crawler.page_fields import STRATEGY_ORDER, FieldStrategy, read_detail_page
 from store.errors import ConfigError
@@ -177,3 +180,35 @@ def test_seed_layout_reads_title_date_agency_and_a_clean_body(seeds_dir: Path) -
     assert "各县(市、区)卫生健康局" in fields.text
     for word in ("扫一扫", "浏览次数", "打印"):
         assert word not in fields.text
+
+
+FIXTURE_PAGES = [(state, plan) for state in STATES for plan in plans_in(state)]
+
+
+@pytest.mark.parametrize(("state", "plan"), FIXTURE_PAGES, ids=[f"{s}:{p.path}" for s, p in FIXTURE_PAGES])
+def test_every_fixture_page_reads_right(state: str, plan: PlanDoc) -> None:
+    """Each layout of the fixture site: title, date, agency, a body without chrome, its attachments."""
+    resource = build_site(state)[plan.path]
+    fields = read_detail_page(decode_html(resource.body, resource.content_type), "http://127.0.0.1:8765" + plan.path)
+    assert (fields.title, fields.published_on, fields.agency) == (plan.title, plan.published_on, plan.agency)
+    for word in CHROME_WORDS:
+        assert word not in fields.text, word
+    for target in plan.targets:
+        assert target.indicator in fields.text
+    expected_links = [("http://127.0.0.1:8765" + a.path, a.anchor) for a in plan.attachments]
+    assert fields.attachment_links == expected_links
+    body = [block for block in read_blocks(content_text(plan.content)) if block.kind == "p"]
+    assert body[-1].text in fields.text.split("\n")  # the last paragraph survives as its own line
+
+
+def test_indicator_table_rows_stay_rows_on_the_fixture_site() -> None:
+    plan = next(p for p in MANIFEST if p.path.endswith("t20240312_83021.html"))
+    resource = build_site("initial")[plan.path]
+    lines = read_detail_page(resource.body.decode("utf-8")).text.split("\n")
+    assert "指标\t单位\t2024年目标" in lines and "孕产妇死亡率\t1/10万\t≤12" in lines
+
+
+def test_br_body_lines_stay_separate_on_the_county_site() -> None:
+    plan = next(p for p in MANIFEST if p.path.endswith("t20230228_622.html"))
+    lines = read_detail_page(build_site("initial")[plan.path].body.decode("utf-8")).text.split("\n")
+    assert lines[:3] == ["2023年全市卫生健康工作要点", "一、工作目标", "全市居民健康素养水平达到24%。"]

@@ -21,4 +21,5 @@ COMMANDS: dict[str, CommandEntry] = {
     "db": CommandEntry("db", "Create or upgrade the database schema."),
     "config": CommandEntry("config", "Show every setting, its value and where it came from."),
     "sources": CommandEntry("sources", "List the sources in the sources config."),
+    "fixture-site": CommandEntry("fixture_site", "Serve the bundled government-style fixture site on 127.0.0.1."),
 }

@@ -1,0 +1,240 @@
+"""The fixture site's HTTP server: aiohttp on 127.0.0.1 in a background thread.
+
+``FixtureSite`` serves the pages of :mod:`crawler.fixture_site.pages` for its current
+state with ETag and Last-Modified on every page and ``304 Not Modified`` for a
+matching ``If-None-Match`` (or, without one, an ``If-Modified-Since`` not older than
+the page), plus named fault routes:
+
+=========================  =====================================================
+``/status/{code}``         that status with a small HTML body (404, 500, ...)
+``/slow?seconds=N``        answers after N seconds (default 5, at most 30)
+``/redirect/{n}``          a chain of n 302s ending at :data:`REDIRECT_TARGET`
+``/redirect-loop/{a|b}``   a ↔ b forever
+``/huge?mb=N``             an N-megabyte page (default 3)
+``/robots.txt``            disallows ``/private/``
+``/synthetic/...``         the benchmark's synthetic site (``synthetic_pages``)
+=========================  =====================================================
+
+Every request is logged (method, path, If-None-Match, If-Modified-Since, status,
+User-Agent) so tests can assert that conditional headers were sent; a request the
+client abandoned (a timeout on ``/slow``) is logged with status 499.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
+from functools import cache
+from types import TracebackType
+
+from aiohttp import web
+
+from crawler.fixture_site.manifest import STATES
+from crawler.fixture_site.pages import REDIRECT_TARGET, Resource, build_site, render
+from crawler.fixture_site.synthetic import SyntheticSite
+
+__all__ = ["FixtureSite", "LoggedRequest"]
+
+_Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+MAX_SLOW_SECONDS = 30.0
+DEFAULT_SLOW_SECONDS = 5.0
+DEFAULT_HUGE_MB = 3
+CLIENT_CLOSED = 499  # logged for a request the client abandoned (nginx's convention)
+
+
+@dataclass(frozen=True)
+class LoggedRequest:
+    """One request the site answered."""
+
+    method: str
+    path: str
+    if_none_match: str | None
+    if_modified_since: str | None
+    status: int
+    user_agent: str = ""
+
+
+def _not_modified(request: web.Request, resource: Resource) -> bool:
+    """RFC 9110: If-None-Match decides when present; else If-Modified-Since."""
+    tags = request.headers.get("If-None-Match")
+    if tags is not None:
+        wanted = {tag.strip().removeprefix("W/") for tag in tags.split(",")}
+        return "*" in wanted or resource.etag in wanted
+    since = request.headers.get("If-Modified-Since")
+    if since:
+        try:
+            return resource.modified <= parsedate_to_datetime(since)
+        except (TypeError, ValueError):
+            return False
+    return False
+
+
+@cache
+def _huge_page(megabytes: int) -> Resource:
+    count = megabytes * 1024 * 1024 // 100
+    return Resource(render("huge.html", count=count).encode("utf-8"))
+
+
+class FixtureSite:
+    """The bundled government-style site; see the module doc for its routes.
+
+    ``with FixtureSite() as site: base = site.base_url`` or ``start(port=0) -> base_url``
+    / ``stop()``; ``set_state("next")`` publishes the next state; ``requests`` is the log.
+    """
+
+    def __init__(self, state: str = "initial", *, synthetic_pages: int = 0) -> None:
+        self._lock = threading.Lock()
+        self._log: list[LoggedRequest] = []
+        self._pages: dict[str, Resource] = {}
+        self.state = ""
+        self.set_state(state)
+        self.synthetic = SyntheticSite(synthetic_pages) if synthetic_pages else None
+        self.base_url = ""
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._runner: web.AppRunner | None = None
+
+    # --- state and log --------------------------------------------------------------
+
+    def set_state(self, state: str) -> None:
+        """Switch every page to ``state`` ("initial" or "next"); unknown names raise ValueError."""
+        if state not in STATES:
+            raise ValueError(f"unknown fixture site state {state!r}; known: {', '.join(STATES)}")
+        if state != self.state:
+            pages = build_site(state)
+            with self._lock:
+                self._pages, self.state = pages, state
+
+    @property
+    def requests(self) -> list[LoggedRequest]:
+        with self._lock:
+            return list(self._log)
+
+    def clear_log(self) -> None:
+        with self._lock:
+            self._log.clear()
+
+    def url(self, path: str) -> str:
+        """The absolute URL of a site path ("/gywjw/ghjh/list.html")."""
+        return self.base_url + path
+
+    def resource(self, path: str) -> Resource | None:
+        """What the site serves at ``path`` (with query) in its current state."""
+        with self._lock:
+            found = self._pages.get(path)
+        if found is None and self.synthetic is not None:
+            found = self.synthetic.get(path)
+        return found
+
+    # --- HTTP -----------------------------------------------------------------------
+
+    async def _handle(self, request: web.Request) -> web.StreamResponse:
+        path = request.path
+        if path.startswith("/status/"):
+            code = int(path.rsplit("/", 1)[-1]) if path.rsplit("/", 1)[-1].isdigit() else 400
+            return web.Response(status=code, text=f"<html><body><h1>{code}</h1></body></html>", content_type="text/html")
+        if path == "/slow":
+            await asyncio.sleep(min(float(request.query.get("seconds", DEFAULT_SLOW_SECONDS)), MAX_SLOW_SECONDS))
+            return web.Response(text="<html><body><p>终于加载完成</p></body></html>", content_type="text/html")
+        if path.startswith("/redirect/"):
+            tail = path.rsplit("/", 1)[-1]
+            left = int(tail) if tail.isdigit() else 1
+            raise web.HTTPFound(REDIRECT_TARGET if left <= 1 else f"/redirect/{left - 1}")
+        if path.startswith("/redirect-loop/"):
+            raise web.HTTPFound("/redirect-loop/b" if path.endswith("/a") else "/redirect-loop/a")
+        if path == "/huge":
+            return self._respond(request, _huge_page(int(request.query.get("mb", DEFAULT_HUGE_MB))))
+        resource = self.resource(request.path_qs)
+        if resource is None:
+            body = render("not_found.html", path=path)
+            return web.Response(status=404, text=body, content_type="text/html", charset="utf-8")
+        return self._respond(request, resource)
+
+    def _respond(self, request: web.Request, resource: Resource) -> web.Response:
+        headers = {"ETag": resource.etag, "Last-Modified": resource.last_modified}
+        if _not_modified(request, resource):
+            return web.Response(status=304, headers=headers)
+        headers["Content-Type"] = resource.content_type
+        return web.Response(status=resource.status, body=resource.body, headers=headers)
+
+    @web.middleware
+    async def _record(self, request: web.Request, handler: _Handler) -> web.StreamResponse:
+        status = 500
+        try:
+            response: web.StreamResponse = await handler(request)
+            status = response.status
+            return response
+        except web.HTTPException as exc:
+            status = exc.status
+            raise
+        except asyncio.CancelledError:
+            status = CLIENT_CLOSED  # the client gave up (a timeout on /slow)
+            raise
+        finally:
+            entry = LoggedRequest(
+                request.method, request.path_qs, request.headers.get("If-None-Match"),
+                request.headers.get("If-Modified-Since"), status, request.headers.get("User-Agent", ""),
+            )
+            with self._lock:
+                self._log.append(entry)
+
+    async def _start_server(self, port: int) -> None:
+        app = web.Application(middlewares=[self._record])
+        app.router.add_route("*", "/{tail:.*}", self._handle)
+        self._runner = web.AppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=0.5,
+                                     handler_cancellation=True)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", port)
+        await site.start()
+        bound = self._runner.addresses[0]
+        self.base_url = f"http://127.0.0.1:{bound[1]}"
+
+    def start(self, port: int = 0) -> str:
+        """Serve on 127.0.0.1 (port 0: a free one) in a background thread; returns the base URL."""
+        if self._thread is not None:
+            return self.base_url
+        loop = asyncio.new_event_loop()
+        ready = threading.Event()
+        failure: list[BaseException] = []
+
+        def run() -> None:
+            asyncio.set_event_loop(loop)
+            try:
+                loop.run_until_complete(self._start_server(port))
+            except BaseException as exc:  # reported to the caller of start()
+                failure.append(exc)
+                ready.set()
+                return
+            ready.set()
+            loop.run_forever()
+
+        self._loop, self._thread = loop, threading.Thread(target=run, name="fixture-site", daemon=True)
+        self._thread.start()
+        ready.wait(timeout=30)
+        if failure:
+            self._thread.join()
+            self._thread = self._loop = None
+            raise OSError(f"the fixture site could not listen on 127.0.0.1:{port}: {failure[0]}")
+        return self.base_url
+
+    def stop(self) -> None:
+        """Stop serving and end the thread (idempotent)."""
+        if self._loop is None or self._thread is None:
+            return
+        if self._runner is not None:
+            asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(timeout=30)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(timeout=30)
+        self._loop.close()
+        self._loop = self._thread = self._runner = None
+
+    def __enter__(self) -> FixtureSite:
+        self.start()
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, value: BaseException | None, tb: TracebackType | None) -> None:
+        self.stop()
