@@ -8,12 +8,16 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from store.errors import NotFound
-from store.models import Change, Document, Target, Version
+from store.models import Attachment, Change, CrawlRun, Document, Target, Version
 
 __all__ = [
+    "attachments_of_version",
     "changes_since",
     "document_by_ref",
+    "latest_attachments",
     "latest_version",
+    "list_documents",
+    "recent_runs",
     "targets_of_document",
     "targets_of_version",
     "version_counts",
@@ -67,4 +71,39 @@ def changes_since(session: Session, after_change_id: int | None) -> Sequence[Cha
     statement = select(Change).order_by(col(Change.id))
     if after_change_id is not None:
         statement = statement.where(col(Change.id) > after_change_id)
+    return session.exec(statement).all()
+
+
+def list_documents(session: Session, source_id: str | None = None) -> Sequence[Document]:
+    """Stored documents, newest publication first (then by id), optionally of one source."""
+    statement = select(Document).order_by(col(Document.published_on).desc(), col(Document.id))
+    if source_id is not None:
+        statement = statement.where(Document.source_id == source_id)
+    return session.exec(statement).all()
+
+
+def attachments_of_version(session: Session, version_id: int) -> Sequence[Attachment]:
+    statement = select(Attachment).where(Attachment.version_id == version_id).order_by(col(Attachment.id))
+    return session.exec(statement).all()
+
+
+def latest_attachments(session: Session) -> dict[int, list[Attachment]]:
+    """Document id → the attachments of its latest version (one query for all documents)."""
+    latest = select(Version.document_id, func.max(Version.id).label("version_id")).group_by(col(Version.document_id)).subquery()
+    statement = (
+        select(latest.c.document_id, Attachment)
+        .join(Attachment, col(Attachment.version_id) == latest.c.version_id)
+        .order_by(col(Attachment.id))
+    )
+    found: dict[int, list[Attachment]] = {}
+    for document_id, attachment in session.exec(statement).all():
+        found.setdefault(document_id, []).append(attachment)
+    return found
+
+
+def recent_runs(session: Session, limit: int = 20, source_id: str | None = None) -> Sequence[CrawlRun]:
+    """The latest crawl runs, newest first."""
+    statement = select(CrawlRun).order_by(col(CrawlRun.id).desc()).limit(limit)
+    if source_id is not None:
+        statement = statement.where(CrawlRun.source_id == source_id)
     return session.exec(statement).all()

@@ -1,0 +1,213 @@
+"""Crawl sources in this process: the API the CLI, the cycle and the daemon call.
+
+:func:`crawl_sources` syncs the ``Source`` rows from the config, then crawls each
+source and writes one ``CrawlRun`` per source. A source the store knows nothing of
+gets a plain Scrapy crawl. A known source first gets the lean revalidation pass
+(:mod:`crawler.revalidate`); Scrapy starts only when a list page shows documents or
+pages the store has not seen, and then only for those. With ``crawl.revalidate``
+off, every crawl is a full Scrapy crawl with conditional requests.
+
+Scrapy runs without a Twisted reactor under ``asyncio.run`` (one event loop per
+source), so this can be called any number of times in one process. There is no
+module-level state: everything a crawl shares lives in its :class:`CrawlContext`.
+A crash is recorded as ``failed``; Ctrl-C (or SIGTERM turned into
+KeyboardInterrupt by the caller) as ``interrupted``, and re-raised.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from scrapy.crawler import AsyncCrawlerRunner
+from sqlalchemy.engine import Engine
+
+from crawler.context import CrawlContext, CrawlPlan
+from crawler.revalidate import revalidate_source
+from crawler.settings import scrapy_settings
+from crawler.spiders.plan_spider import PlanSpider
+from crawler.storing import DocumentStore, KnownPages, known_pages, sync_sources
+from crawler.tally import CrawlTally
+from store.database import open_store
+from store.engine import session_scope
+from store.kinds import RunStatus
+from store.models import CrawlRun, utcnow
+from store.settings import Config
+from store.sources_config import SourceConfig
+from store.warc import WarcWriter
+
+__all__ = ["CrawlSummary", "ProgressCallback", "crawl_source", "crawl_sources"]
+
+logger = logging.getLogger(__name__)
+
+ProgressCallback = Callable[[str, CrawlTally], None]
+
+
+class _QuietExperimentalNotice(logging.Filter):
+    """Drop Scrapy's notice that its aiohttp download handler is experimental.
+
+    Reactorless mode (the only way to crawl repeatedly in one process, see
+    ../shared/LIBRARIES.md) always uses that handler; the notice would greet every
+    crawl of every source and says nothing a user can act on.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "is experimental and is not recommended" not in record.getMessage()
+
+
+_NOTICE_FILTER = _QuietExperimentalNotice()
+logging.getLogger("scrapy.core.downloader.handlers._base_streaming").addFilter(_NOTICE_FILTER)
+
+# How a Scrapy crawl's finish reason maps to the run's status (anything else: the counts decide).
+_FINISH_REASONS: dict[str, RunStatus] = {
+    "closespider_timeout": RunStatus.INTERRUPTED,
+    "shutdown": RunStatus.INTERRUPTED,
+}
+
+
+@dataclass
+class CrawlSummary:
+    """One source's crawl as the CLI shows it and the cycle logs it."""
+
+    source_id: str
+    run_id: int
+    status: RunStatus
+    mode: str
+    started_at: datetime
+    finished_at: datetime
+    counts: dict[str, Any] = field(default_factory=dict)
+    message: str = ""
+
+    @property
+    def new_versions(self) -> int:
+        return int(self.counts.get("new_versions", 0))
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"source": self.source_id, "run_id": self.run_id, "status": self.status.value, "mode": self.mode,
+                "started_at": self.started_at, "finished_at": self.finished_at, **self.counts, "message": self.message}
+
+
+def crawl_sources(
+    config: Config,
+    sources: list[SourceConfig],
+    *,
+    trigger: str = "cli",
+    progress: ProgressCallback | None = None,
+) -> list[CrawlSummary]:
+    """Crawl ``sources`` one after another; one ``CrawlRun`` and one summary each."""
+    engine = open_store(config)
+    try:
+        sync_sources(engine, sources)
+        return [crawl_source(config, engine, source, trigger=trigger, progress=progress) for source in sources]
+    finally:
+        engine.dispose()
+
+
+def crawl_source(
+    config: Config,
+    engine: Engine,
+    source: SourceConfig,
+    *,
+    trigger: str = "cli",
+    progress: ProgressCallback | None = None,
+) -> CrawlSummary:
+    """Crawl one source (its ``Source`` row must exist) and record the run."""
+    run_id, started = _start_run(engine, source.id, trigger)
+    tally = CrawlTally(listener=(lambda t: progress(source.id, t)) if progress else None)
+    status, mode, message = RunStatus.FAILED, "", ""
+    try:
+        with WarcWriter(config.data_dir, max_bytes=int(config["crawl.warc_max_bytes"])) as warc:
+            context = CrawlContext(engine, source, DocumentStore(engine, source.id), tally, warc, run_id=run_id)
+            mode, reason = asyncio.run(_crawl(config, context))
+        status, message = _status(tally, reason)
+    except KeyboardInterrupt:
+        status, message = RunStatus.INTERRUPTED, "interrupted (Ctrl-C or SIGTERM)"
+        raise
+    except Exception as exc:
+        logger.exception("crawl of %s failed", source.id)
+        status, message = RunStatus.FAILED, f"{type(exc).__name__}: {exc}"
+    finally:
+        finished = _finish_run(engine, run_id, tally, status, message)
+    return CrawlSummary(source.id, run_id, status, mode, started, finished, tally.as_dict(), message)
+
+
+async def _crawl(config: Config, context: CrawlContext) -> tuple[str, str | None]:
+    """Run the right passes for the source; (mode, Scrapy's finish reason or None)."""
+    limit = int(config["crawl.time_limit"])
+    try:
+        async with asyncio.timeout(limit + 60):  # Scrapy stops itself at the limit; this is the backstop
+            return await _passes(config, context)
+    except TimeoutError:
+        return "timeout", "closespider_timeout"
+
+
+async def _passes(config: Config, context: CrawlContext) -> tuple[str, str | None]:
+    source = context.source
+    known = known_pages(context.engine, source.id)
+    if not known.documents and not known.listings:
+        plan = CrawlPlan(list_urls=tuple(source.start_urls), max_pages=source.max_pages)
+        return "scrapy", await _run_scrapy(config, context, plan)
+    if not config["crawl.revalidate"]:
+        context.validators = known.validators()
+        return "scrapy", await _run_scrapy(config, context, _full_plan(source, known))
+    result = await revalidate_source(config, context, known)
+    if not result.discovery_needed:
+        return "revalidate", None
+    budget = max(0, source.max_pages - len(known.listings))
+    plan = CrawlPlan(
+        list_urls=tuple(result.new_list_urls[:budget]),
+        detail_urls=tuple(result.new_detail_links.items()),
+        skip_urls=frozenset(known.documents) | frozenset(known.listings),
+        max_pages=budget,
+    )
+    return "revalidate+scrapy", await _run_scrapy(config, context, plan)
+
+
+def _full_plan(source: SourceConfig, known: KnownPages) -> CrawlPlan:
+    """Every start URL and known page again, known ones conditionally."""
+    lists = list(dict.fromkeys([*source.start_urls, *known.listings]))
+    details = tuple((url, "") for url in known.documents)
+    return CrawlPlan(list_urls=tuple(lists), detail_urls=details, max_pages=max(source.max_pages, len(lists)))
+
+
+async def _run_scrapy(config: Config, context: CrawlContext, plan: CrawlPlan) -> str | None:
+    runner = AsyncCrawlerRunner(scrapy_settings(config, context))
+    crawler = runner.create_crawler(PlanSpider)
+    await runner.crawl(crawler, plan=plan)
+    reason = crawler.stats.get_value("finish_reason") if crawler.stats else None
+    return str(reason) if reason is not None else None
+
+
+def _status(tally: CrawlTally, reason: str | None) -> tuple[RunStatus, str]:
+    if reason in _FINISH_REASONS:
+        return _FINISH_REASONS[reason], f"stopped: {reason}"
+    if tally.error_count and not (tally.ok or tally.not_modified):
+        return RunStatus.FAILED, "no page could be fetched"
+    if tally.error_count:
+        return RunStatus.PARTIAL, f"{tally.error_count} failed fetches"
+    return RunStatus.OK, ""
+
+
+def _start_run(engine: Engine, source_id: str, trigger: str) -> tuple[int, datetime]:
+    with session_scope(engine) as session:
+        run = CrawlRun(source_id=source_id, trigger=trigger, pid=os.getpid(), status=RunStatus.RUNNING.value)
+        session.add(run)
+        session.flush()
+        assert run.id is not None
+        return run.id, run.started_at
+
+
+def _finish_run(engine: Engine, run_id: int, tally: CrawlTally, status: RunStatus, message: str) -> datetime:
+    finished = utcnow()
+    with session_scope(engine) as session:
+        run = session.get(CrawlRun, run_id)
+        if run is not None:
+            tally.write_to(run)
+            run.status, run.message, run.finished_at = status.value, message, finished
+            session.add(run)
+    return finished

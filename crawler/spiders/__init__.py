@@ -1,0 +1,1 @@
+"""Scrapy spiders: one generic plan spider, configured per source."""
