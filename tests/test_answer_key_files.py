@@ -29,7 +29,7 @@ CMPS = {"=", ">=", "<=", ">", "<", "~", "range", "+=", "+>=", "-=", "-<="}
 KINDS = {"target", "actual"}
 UNITS = set(
     "% ‰ /10万 岁 张 个 家 所 人 人次 名 项 次 篇 百分点 万元 亿元 元 例 期 级 天 种 支 台 辆 "
-    "场 户 份 床 处 平方米 小时 分钟 公里 批 对 年 套 座 本 组 剂次 管".split()
+    "场 户 份 床 处 平方米 小时 分钟 公里 批 对 年 套 座 本 组 剂次 管 克".split()
 )
 ITEM_KEYS = {"indicator", "value", "value_max", "unit", "cmp", "deadline", "kind"}
 TOP_KEYS = {"title", "plan_year", "targets", "traps"}
