@@ -75,8 +75,9 @@ def test_an_uneven_block_pairs_similar_sentences_and_keeps_new_ones_apart() -> N
         PLAN + "分享到: 微信 微博 QQ空间\n",
         PLAN.replace("。", "。\n"),  # re-wrapped lines
         PLAN.replace("\n", "\n\n  ").replace("达到", "达到 "),  # whitespace
+        "当前位置: 首页 > 通知公告\n" + PLAN + "相关稿件: 2023年全县卫生健康工作要点\n",  # page chrome lines
     ],
-    ids=["view counter", "today's date", "share widget", "line wrapping", "whitespace"],
+    ids=["view counter", "today's date", "share widget", "line wrapping", "whitespace", "page chrome"],
 )
 def test_noise_alone_is_no_change(noisy: str) -> None:
     diff = diff_texts(PLAN + "浏览次数: 12\n", noisy)
