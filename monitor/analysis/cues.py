@@ -14,9 +14,11 @@ from typing import NamedTuple
 from store.kinds import Comparator
 
 __all__ = [
+    "CHANGE_BASELINE",
     "CHANGE_UNITS",
     "CMP_RULES",
     "CN_DIGITS",
+    "CN_PREDICATES",
     "CN_UNITS",
     "CN_VERBS",
     "DEADLINE_RULES",
@@ -28,6 +30,7 @@ __all__ = [
     "PLAN_HEADINGS",
     "POST_CUES",
     "PRE_CUES",
+    "RATE_UNITS",
     "RELATIVE_YEARS",
     "RESPONSIBLE_LABELS",
     "REVIEW_HEADINGS",
@@ -53,7 +56,8 @@ STRONG_UNITS: tuple[str, ...] = (
     "%", "‰", "/10万", "/万", "/千", "百分点", "万元", "亿元", "元", "岁", "张", "个", "家", "所",
     "人次", "人", "名", "位", "项", "次", "篇", "例", "期", "支", "台", "辆", "场", "户", "份",
     "床", "处", "平方米", "公里", "批", "对", "套", "座", "本", "组", "间", "条", "件", "册",
-    "株", "剂", "剂次", "万人", "倍", "级", "种", "类", "余", "枚", "门", "所次", "床位",
+    "株", "剂", "剂次", "人份", "管", "瓶", "吨", "亩", "平方公里", "千米", "米", "倍", "级", "种", "类", "枚",
+    "门", "床位",
 )
 # Units of time: in plans they mostly describe how to operate (24小时值班, 30天满负荷);
 # they are quantities only after a level cue (控制在9天以内, 缩短到12分钟).
@@ -79,17 +83,26 @@ INFERRED_UNITS: tuple[tuple[str, str], ...] = (
     (r"^[^，,；;。]{0,12}?(?:医院|机构|中心|卫生院|卫生室|企业|单位|学校)", "个"),
 )
 
+# The national unit of a rate when the text leaves it out (孕产妇死亡率为零).
+RATE_UNITS: tuple[tuple[str, str], ...] = (
+    (r"孕产妇死亡率$", "/10万"),
+    (r"(?:婴儿|儿童|新生儿|围产儿)死亡率$", "‰"),
+    (r"(?:率|比例|占比|比重)$", "%"),
+)
+
 # Chinese numerals are slogans far more often than amounts (四个意识, 三医联动, 五个不变):
 # a Chinese numeral is a quantity only with one of these units and, right before it,
 # a comparator cue or one of these verbs of delivering (举办两期, 建成三所).
 CN_DIGITS = "零〇一二两三四五六七八九十百千万亿"
 CN_UNITS: tuple[str, ...] = ("个", "家", "所", "名", "人", "人次", "项", "期", "次", "张", "例", "场", "批", "支",
-                             "台", "辆", "座", "套", "篇", "户", "处", "条", "本", "组", "床")
+                             "台", "辆", "座", "套", "篇", "户", "处", "条", "本", "组", "床", "%")
 CN_VERBS: tuple[str, ...] = (
     "建成", "建设", "新建", "创建", "创成", "争创", "打造", "培育", "组建", "设立", "设置", "新增", "增加", "建立",
     "举办", "开展", "组织", "召开", "培训", "招聘", "引进", "招录", "选派", "派出", "完成", "扶持", "支持",
     "评选", "认定", "遴选", "命名", "达到", "至少", "不少于", "不低于", "超过", "每年", "年均", "全年",
 )
+# A Chinese-numeral count followed by one of these (三处达到推荐标准) reports an amount.
+CN_PREDICATES = re.compile(r"^\s*(?:达到|通过|完成|实现|建成|纳入|获得|获评|入选|创建|成功|被|列入|新增)")
 
 # ---------------------------------------------------------------- comparators
 # Pre-cues: words right before a number. Tags are read by CMP_RULES.
@@ -107,8 +120,9 @@ PRE_CUES: tuple[tuple[str, str], ...] = (
     ("降到", "le"), ("降低到", "le"), ("降低至", "le"), ("下降到", "le"), ("下降至", "le"), ("减少到", "le"),
     ("减少至", "le"), ("减至", "le"), ("缩短到", "le"), ("缩短至", "le"), ("压缩到", "le"), ("压缩至", "le"),
     ("≤", "le"), ("≦", "le"), ("小于等于", "le"),
+    ("突破", "gt"),
     # less than
-    ("低于", "lt"), ("小于", "lt"), ("<", "lt"), ("＜", "lt"),
+    ("低于", "lt"), ("小于", "lt"), ("<", "lt"), ("＜", "lt"), ("不足", "lt"), ("不到", "lt"), ("少于", "lt"),
     # about
     ("约", "approx"), ("大约", "approx"), ("近", "approx"), ("接近", "approx"),
     # changes (increments and decrements), not levels
@@ -160,6 +174,8 @@ CMP_RULES: tuple[CmpRule, ...] = (
     _cmp("about", "", "approx", Comparator.APPROX),
 )
 CHANGE_UNITS: tuple[str, ...] = ("%", "百分点", "‰", "", "岁", "倍")
+# 较上年增加5家, 同比减少3所: with a baseline, a count is a change too.
+CHANGE_BASELINE = re.compile(r"(?:较|比)\s*(?:上年|去年|上一年|(?:19|20)\d{2}\s*年)|同比")
 
 # ---------------------------------------------------------------- deadlines
 class DeadlineRule(NamedTuple):
@@ -178,6 +194,7 @@ DEADLINE_RULES: tuple[DeadlineRule, ...] = (
     _deadline("before-year", rf"{_Y}(?:底|末|年底|年末|上半年|下半年)?(?:以?前|之前)"),
     _deadline("year-end", rf"{_Y}(?:底|末|年底|年末)"),
     _deadline("year-of", rf"{_Y}(?:底|末)?的"),
+    _deadline("month-before", rf"{_Y}\s*\d{{1,2}}\s*月(?:底|末|份|中旬|上旬|下旬)?(?:以?前|之前)"),
     _deadline("year-opening", rf"(?:^|[，,。；;：:\s])(?<![比较与同自从])\s*{_Y}(?![\d版度]|以来|以前|-|—|～|~|至|到)"),
 )
 # Baselines are not deadlines: 比2020年提高5个百分点, 较2020年, 2020年以来.
@@ -193,7 +210,7 @@ RELATIVE_YEARS: tuple[tuple[str, int], ...] = (
 REVIEW_HEADINGS = re.compile(
     r"回顾|工作总结|年度总结|总结|主要成效|工作成效|取得的(?:主要)?(?:成效|成绩|进展)|主要成绩|工作进展|进展情况"
     r"|完成情况|工作情况|基本情况|发展现状|现状与形势|发展基础|过去一年|过去五年|(?:19|20)\d{2}\s*年以来"
-    r"|主要做法|开展情况|落实情况|执行情况"
+    r"|主要做法|开展情况|落实情况|执行情况|存在的?问题|存在的?不足|问题和不足|短板和不足|面临的?形势"
 )
 PLAN_HEADINGS = re.compile(
     r"下一步|明年|工作打算|工作安排|工作计划|工作要点|工作思路|重点任务|主要任务|主要目标|目标任务|发展目标"
@@ -220,7 +237,7 @@ _AGE = r"\d+(?:\.\d+)?\s*(?:[-—~～至到]\s*\d+\s*)?(?:周岁|岁)"
 # Who an age qualifies: 65岁以上老年人, 0-3岁婴幼儿, 35-64岁农村妇女, 5岁以下儿童死亡率.
 _POPULATION = (
     r"老年|老人|儿童|婴幼儿|婴儿|幼儿|人|妇女|女性|男性|居民|学生|青少年|孕|新生儿|女童|男童|农村|城乡|城镇|适龄"
-    r"|户籍|常住|职工|患者|群众|青年|少年|残疾|失能|男|女|及以上|以上的|以下的|以上|以下|至|的"
+    r"|户籍|常住|职工|患者|群众|青年|少年|残疾|失能|男|女|在校|在园|在读|及以上|以上的|以下的|以上|以下|至|的"
 )
 TRAPS: tuple[Trap, ...] = (
     _trap("document-number", r"[〔\[［(（【]\s*(?:19|20)\d{2}\s*[〕\]］)）】]\s*\d+\s*号?|\d+\s*号"),
@@ -228,17 +245,20 @@ TRAPS: tuple[Trap, ...] = (
     _trap("year-span", r"(?:19|20)\d{2}\s*年?\s*[-—~～至到]\s*(?:19|20)\d{2}\s*年?"),
     _trap("year", r"(?<![\d.])(?:19|20)\d{2}\s*(?:年度?|版|届)"),
     _trap("ordinal", rf"第\s*[\d{CN_DIGITS}]+"),
+    _trap("session", rf"[\d{CN_DIGITS}]+\s*届(?:\s*[\d{CN_DIGITS}]+\s*[次中]全?会?)?|[\d{CN_DIGITS}]+\s*[次中]\s*全会"),
     _trap("quoted", r"“[^”\n]{0,30}”|‘[^’\n]{0,30}’|\"[^\"\n]{0,30}\"|「[^」\n]{0,30}」|《[^》\n]{0,60}》|〈[^〉\n]{0,60}〉"),
     _trap("phone", r"\d{3,4}\s*-\s*\d{7,8}|(?<!\d)1[3-9]\d{9}(?!\d)|(?<!\d)(?:12320|12345|12356|120|110|119|114|12315|12318)(?:\s*(?:热线|急救|电话|服务热线|平台|指挥))"),
     _trap("hotline", r"(?:热线|电话|拨打|呼叫)\s*\d{3,}"),
     _trap("slogan", r"\d+\s*(?:\+\s*(?:\d+|[A-Za-z]))+|\d+\s*[×xX*]\s*\d+|\d+\s*[:：∶]\s*\d+"),
     _trap("latin-code", r"[A-Za-z]+\s*\d+(?:\.\d+)?|\d+(?:\.\d+)?\s*[A-Za-z]+(?![A-Za-z]*/)"),
+    _trap("age-range", r"\d+\s*[-—~～至到]\s*\d+\s*(?:周岁|岁)"),
     _trap("age-qualifier", rf"{_AGE}\s*(?:以上|以下|及以上|及以下|之间)?\s*(?=(?:{_POPULATION}))(?!(?:以上|以下)(?:[^\u4e00-\u9fff]|$))"),
     _trap("grade", r"\d+\s*级\s*(?:及以上|以上|及以下)?\s*(?:医院|公立|综合|医疗|手术|甲等|乙等|专科|中医|妇幼|疾控|机构|以上医院|重点)|[一二三]\s*级|[一二三]\s*甲|[二三]\s*乙"),
     _trap("inline-number", r"[（(]\s*\d{1,2}\s*[)）]|^\s*\d{1,2}\s*[.．、](?!\d)|[①-⑳]"),
-    _trap("condition-threshold", r"\d+(?:\.\d+)?\s*(?:人|户|张|个|家|万人)\s*(?:以上|以下|以内)\s*(?:等|的)"),
+    _trap("condition-threshold", r"(?:(?:不足|不到|少于|多于|超过|低于|高于)\s*)?\d+(?:\.\d+)?\s*(?:人|户|张|个|家|万人|床)\s*(?:以上|以下|以内|及以上|及以下)?\s*(?:等|的)(?=[\u4e00-\u9fff])"),
     _trap("duration-rule", r"\d+\s*(?:小时|分钟|秒|天|日|周|个月)\s*(?:内|以内|之内)?\s*(?=[\u4e00-\u9fff])(?![以左])"),
     _trap("long-digits", r"\d{7,}"),
+    _trap("record-number", r"\d+\s*/\s*(?:19|20)\d{2}\s*-\s*\d+"),
 )
 
 # ---------------------------------------------------------------- indicator words
@@ -249,14 +269,15 @@ FILLER_PREFIXES: tuple[str, ...] = (
     "将", "要", "要求", "实现", "推动", "推进", "促进", "持续", "逐步", "全面", "年度内", "力求", "目标是",
     "各区(市、县)", "各县(市、区)", "各区（市、县）", "各县（市、区）", "各地", "各级", "各", "每个", "每年", "年均",
     "以上", "以下", "左右", "和", "及", "与", "或", "、", "的", "为", "对", "在", "到", "至", "届时", "总体",
-    "主要指标", "主要目标",
+    "主要指标", "主要目标", "累计", "共计", "共有", "共", "提高", "提升", "降低", "减少", "加快", "加强", "开展",
+    "完成", "做好", "落实", "组织", "深入", "积极", "继续", "新增加", "其中", "另外", "此外",
 )
 # Stripped from the end of an indicator, repeatedly: verbs of reaching and cue words.
 FILLER_SUFFIXES: tuple[str, ...] = (
     *(word for word, _ in PRE_CUES),
     "分别", "均", "都", "要", "应", "需", "力争", "确保", "争取", "实现", "稳步", "逐步", "不断", "保持", "稳定",
     "努力", "进一步", "基本", "持续", "全部", "共", "累计", "总数", "总计", "合计", "年均", "平均", "达到了", "的",
-    "已", "已经", "以上", "左右", "及", "和",
+    "已", "已经", "以上", "左右", "及", "和", "由", "从", "的",
 )
 
 # ---------------------------------------------------------------- responsible units

@@ -11,14 +11,15 @@ from __future__ import annotations
 
 import re
 
-from monitor.analysis.cues import FILLER_PREFIXES, FILLER_SUFFIXES, alternation
+from monitor.analysis.cues import FILLER_PREFIXES, FILLER_SUFFIXES, PRE_CUES, alternation
 
 __all__ = ["KEEP_VERBS", "PREDICATES", "clean_indicator", "join_object", "split_subjects"]
 
 # When one of these verbs is what is delivered, it stays with its object: 培训基层人员.
 KEEP_VERBS: tuple[str, ...] = (
     "培训", "轮训", "筛查", "招聘", "引进", "考核", "接种", "救治", "随访", "体检", "签约", "招录", "培养",
-    "评估", "检查", "监测", "抽检", "义诊", "宣传", "普及", "资助", "救助", "慰问", "免费提供",
+    "评估", "检查", "监测", "抽检", "义诊", "宣传", "普及", "资助", "救助", "慰问", "免费提供", "选派", "派出",
+    "选送", "招收", "下派", "帮扶",
 )
 # Short words after a number that finish the indicator rather than name an object.
 PREDICATES: tuple[str, ...] = ("全覆盖", "覆盖", "达标", "完成", "落实", "到位", "以上", "以下", "的目标", "目标")
@@ -26,15 +27,19 @@ PREDICATES: tuple[str, ...] = ("全覆盖", "覆盖", "达标", "完成", "落�
 _SPACE = re.compile(r"\s+")
 _TIME = re.compile(
     r"(?:到|至|截至|截止到?|在|于)?\s*(?:19|20)\d{2}\s*年(?:底|末|年底|年末)?(?:以?前|之前|实现)?"
-    r"|年内|今年|全年|年度内|年底前|届时"
+    r"|年内|今年|全年|年度内|年底前|届时|[一二两三四五六七八九十\d]+年(?:内|来|间|中)?(?=累计|共|内|来|间|中|[^\u4e00-\u9fff]|$)"
+    r"|(?:较|比|同比|与)\s*(?:上年|去年|上一年|(?:19|20)\d{2}\s*年)(?:同期)?|同比"
 )
 _SCOPE = re.compile(
     r"^(?:(?:各|每个)(?:区|县|市|州|乡镇|街道|地|级)?|每(?:区|县|市|州|乡镇|街道))(?:[（(][^)）]{1,8}[)）])?(?:均|都|各)?"
 )
 _PREFIX = re.compile(rf"^(?:{alternation(FILLER_PREFIXES)})")
-_SUFFIX = re.compile(rf"(?:{alternation(FILLER_SUFFIXES)})$")
+_SUFFIX = re.compile(rf"(?:{alternation([word for word in FILLER_SUFFIXES if len(word) > 1])})$")
+_SUFFIX_CHAR = re.compile(rf"(?:{alternation([word for word in FILLER_SUFFIXES if len(word) == 1])})$")
 _EDGE = "、，,；;：:。 \t—-的和及与或等"
 _PAREN_TAIL = re.compile(r"[（(][^()（）]*[)）]$")
+_LEADING_CUE = re.compile(rf"^(?:{alternation([word for word, _ in PRE_CUES if len(word) > 1])})")
+_ENUMERATION = "、和及与或"
 # An age range qualifying the counted people: 1.82万35-64岁农村妇女 → 农村妇女.
 _QUALIFIER = re.compile(r"^\s*\d+(?:\.\d+)?(?:\s*[-—~～至到]\s*\d+)?\s*(?:周岁|岁)(?:及以上|及以下|以上|以下)?")
 
@@ -68,7 +73,8 @@ def clean_indicator(text: str) -> str:
         name = name.strip(_EDGE)
         name = _SCOPE.sub("", name)
         name = _PREFIX.sub("", name) if len(name) > 2 else name
-        name = _SUFFIX.sub("", name) if len(name) > 2 else name
+        name = _SUFFIX.sub("", name)
+        name = _SUFFIX_CHAR.sub("", name) if len(name) > 2 else name
         name = _balanced(name)
         if name == before:
             break
@@ -78,20 +84,22 @@ def clean_indicator(text: str) -> str:
 def join_object(before: str, after: str) -> tuple[str, bool]:
     """The indicator from the text around a number, and whether the object shape was used.
 
-    ``after`` is the text following the quantity (建成15个 → 社区医院); when it is empty
-    or only a predicate (100%全覆盖) the indicator is the text before.
+    ``after`` is the text following the quantity up to the next one (建成15个 →
+    社区医院). When it is empty, only a predicate (100%全覆盖), a verb of reaching
+    (76.2岁提高到…) or the start of the next item of a list (培训50名、村医…), the
+    indicator is the text before.
     """
-    obj = _PAREN_TAIL.sub("", _compact(_QUALIFIER.sub("", after))).strip(_EDGE)
-    obj = obj.removeprefix("的")
+    raw = _compact(_QUALIFIER.sub("", after))
+    obj = "" if raw[:1] in _ENUMERATION else _PAREN_TAIL.sub("", raw).strip(_EDGE).removeprefix("的")
     head = clean_indicator(before)
-    if obj and obj not in PREDICATES and not _is_cue_only(obj):
+    if obj in PREDICATES:
+        return head + (obj if obj not in ("以上", "以下") else ""), False
+    if obj and _LEADING_CUE.match(obj) and not head:
+        return clean_indicator(obj), False  # 38个…达到基本标准、9个达到推荐标准
+    if obj and not _LEADING_CUE.match(obj) and clean_indicator(obj):
         verb = next((verb for verb in KEEP_VERBS if _compact(before).endswith(verb)), "")
         return clean_indicator(verb + obj), True
-    return head + (obj if obj in PREDICATES and obj not in ("以上", "以下") else ""), False
-
-
-def _is_cue_only(text: str) -> bool:
-    return clean_indicator(text) == ""
+    return head, False
 
 
 def split_subjects(text: str) -> list[str]:

@@ -35,8 +35,9 @@ FULLWIDTH: dict[int, int] = str.maketrans("０１２３４５６７８９．％�
 _CN_RUN = rf"[{CN_DIGITS}]+(?:点[零〇一二三四五六七八九]+)?"
 _NUMBER = re.compile(
     rf"百分之\s*(?P<pct>\d+(?:\.\d+)?|{_CN_RUN})"
-    r"|(?<![\d.])(?P<ar>\d+(?:\.\d+)?)(?![\d])"
+    r"|(?<![\d.])(?P<ar>\d{1,3}(?:,\d{3})+(?=\s*(?:万|亿|%|[\u4e00-\u9fff]))|\d+(?:\.\d+)?)(?![\d])"
     rf"|(?P<cn>(?<![{CN_DIGITS}])[一二两三四五六七八九十百千][{CN_DIGITS}]*(?:点[零〇一二三四五六七八九]+)?)"
+    r"|(?<=[为是至到])(?P<zero>零)(?=\s*(?:[，,。；;！!]|$))"
 )
 _PER = r"分?\s*/\s*(?:10\s*万|十万|100000)人?|/\s*万人?|/\s*千人?|/\s*百人?"
 _UNITS = alternation(
@@ -88,7 +89,7 @@ def normalise_digits(text: str) -> str:
 
 def parse_number(written: str) -> float | None:
     """One number as written → float: "7.86", "１２", "两", "十五", "1.82万", "百分之九十"."""
-    text = normalise_digits(written).strip()
+    text = normalise_digits(written).strip().replace(",", "")
     if text.startswith("百分之"):
         text = text[3:].strip()
     multiplier = 1.0
@@ -142,11 +143,13 @@ def _number_at(text: str, pos: int) -> _Number | None:
     match = _NUMBER.match(text, pos)
     if match is None:
         return None
+    if match.group("zero"):
+        return _Number(match.start(), match.end(), 0.0, True, False)
     written = match.group("pct") or match.group("ar") or match.group("cn")
     value = parse_number(written)
     if value is None:
         return None
-    return _Number(match.start(), match.end(), value, match.group("ar") is None, match.group("pct") is not None)
+    return _Number(match.start(), match.end(), value, match.group("cn") is not None, match.group("pct") is not None)
 
 
 def _tail(text: str, number: _Number) -> tuple[int, float, str, bool, str]:
@@ -163,7 +166,7 @@ def _tail(text: str, number: _Number) -> tuple[int, float, str, bool, str]:
 
 def _quantity(text: str, number: _Number, traps: list[tuple[int, int, str]]) -> Quantity | None:
     end, value, unit, multiplied, infix = _tail(text, number)
-    if number.chinese and not unit:
+    if number.chinese and not unit and number.value != 0:
         return None  # 一体化, 十四五: Chinese numerals without a unit are words
     value_max: float | None = None
     separator = _RANGE_SEP.match(text, end)

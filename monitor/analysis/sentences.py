@@ -16,16 +16,20 @@ import re
 from dataclasses import dataclass, replace
 
 from monitor.analysis.cues import (
+    CHANGE_BASELINE,
     CHANGE_UNITS,
     CMP_RULES,
+    CN_PREDICATES,
     CN_UNITS,
     CN_VERBS,
+    INFERRED_UNITS,
     POST_CUES,
     PRE_CUES,
+    RATE_UNITS,
     WEAK_UNITS,
     alternation,
 )
-from monitor.analysis.indicators import clean_indicator, join_object, split_subjects
+from monitor.analysis.indicators import KEEP_VERBS, clean_indicator, join_object, split_subjects
 from monitor.analysis.numbers import Quantity, find_quantities, normalise_digits
 from store.kinds import Comparator
 
@@ -42,6 +46,7 @@ _DEFAULT_REACH = 6
 _NEEDS_CUE = frozenset((*WEAK_UNITS, "级", "倍", ""))
 _LEVEL_TAGS = frozenset(("ge", "gt", "le", "lt", "approx", "inc", "dec", "floor", "within", "to", "range"))
 _RESPECTIVELY = "分别"
+_CLAUSE_OR_LIST = ("", "，", ",", "、", "；", ";", "。", "和", "及", "！", "？")
 
 
 @dataclass(frozen=True)
@@ -86,7 +91,7 @@ def _tags(quantity: Quantity, window: str) -> set[str]:
         tags.add("gt")
     if quantity.is_range:
         tags.add("range")
-    if quantity.unit not in CHANGE_UNITS:
+    if quantity.unit not in CHANGE_UNITS and not CHANGE_BASELINE.search(window):
         tags -= {"inc", "dec", "floor"}
     if "inc" in tags and quantity.post in ("以上", "及以上"):
         tags.add("inc+ge")
@@ -101,13 +106,26 @@ def _comparator(tags: set[str]) -> Comparator:
     return Comparator.EQ
 
 
-def _accepted(quantity: Quantity, window: str, tags: set[str]) -> bool:
+def _chinese_amount(quantity: Quantity, window: str, following: str, tags: set[str]) -> bool:
+    """两期, 十五家, 县级重点专科三个 are amounts; 四个意识, 五项制度, 一个潜伏期 are names."""
+    if quantity.value == 0:
+        return bool(tags & (_LEVEL_TAGS | {"eq"}))
+    if quantity.unit not in CN_UNITS or (quantity.value == 1 and "ge" not in tags):
+        return False
+    return (
+        bool(_CN_VERB.search(window[-6:]) or tags & _LEVEL_TAGS)
+        or quantity.value >= 10
+        or following.strip()[:1] in _CLAUSE_OR_LIST
+        or bool(CN_PREDICATES.match(following))
+    )
+
+
+def _accepted(quantity: Quantity, window: str, following: str, tags: set[str]) -> bool:
     """Whether a number is a quantity a plan commits to (the trap-free ones only)."""
     if quantity.trap is not None:
         return False
     if quantity.chinese:
-        near = bool(_CN_VERB.search(window[-6:])) or bool(tags & _LEVEL_TAGS)
-        return quantity.unit in CN_UNITS and near and (quantity.value != 1 or "ge" in tags)
+        return _chinese_amount(quantity, window, following, tags)
     if quantity.unit in _NEEDS_CUE and not quantity.multiplied:
         return bool(tags & _LEVEL_TAGS)
     return True
@@ -130,7 +148,7 @@ def _candidates(sentence: str, span: tuple[int, int], quantities: list[Quantity]
     for quantity in quantities:
         window = sentence[left:quantity.num_start]
         tags = _tags(quantity, window)
-        if not _accepted(quantity, window, tags):
+        if not _accepted(quantity, window, sentence[quantity.end:span[1]], tags):
             continue
         if share_seen and not _is_share(sentence, quantity):
             continue  # a condition on the units the share counts
@@ -164,14 +182,26 @@ def _respectively(sentence: str, span: tuple[int, int], found: list[_Candidate],
     return readings
 
 
-def _fallback(sentence: str, span: tuple[int, int], reading: Reading) -> Reading:
-    """力争达到95%: no name in the clause; the previous clause names it."""
-    if reading.indicator:
+def _fallback(sentence: str, span: tuple[int, int], reading: Reading, previous: Reading | None) -> Reading:
+    """力争达到95%, 较上年提高1.6个百分点: no name in the clause; the one before names it."""
+    if len(reading.indicator) > 1 and reading.indicator not in KEEP_VERBS:
         return reading
-    previous = [c for c in clauses(sentence[: span[0]])]
-    if previous:
-        start, end = previous[-1]
+    if previous is not None:
+        return replace(reading, indicator=previous.indicator)
+    earlier = clauses(sentence[: span[0]])
+    if earlier:
+        start, end = earlier[-1]
         return replace(reading, indicator=clean_indicator(sentence[start:end]))
+    return reading
+
+
+def _rate_unit(reading: Reading) -> Reading:
+    """孕产妇死亡率为零: the rate's national unit when the text gives none."""
+    if reading.unit:
+        return reading
+    for pattern, unit in RATE_UNITS:
+        if re.search(pattern, reading.indicator):
+            return replace(reading, unit=unit)
     return reading
 
 
@@ -185,18 +215,20 @@ def read_sentence(sentence: str) -> list[Reading]:
     for span in clauses(normal):
         inside = [q for q in quantities if span[0] <= q.num_start < span[1]]
         found = _candidates(normal, span, inside)
-        clause_readings = []
+        clause_readings: list[Reading] = []
         for index, candidate in enumerate(found):
             limit = found[index + 1].quantity.num_start if index + 1 < len(found) else span[1]
             unit = candidate.quantity.unit or _inferred_unit(normal, candidate.quantity, limit)
-            clause_readings.append(_fallback(normal, span, _reading(normal, candidate, limit, unit)))
+            earlier = clause_readings or readings
+            previous = earlier[-1] if earlier else None
+            reading = _fallback(normal, span, _reading(normal, candidate, limit, unit), previous)
+            clause_readings.append(_rate_unit(reading))
         readings.extend(_respectively(normal, span, found, clause_readings))
     return readings
 
 
 def _inferred_unit(sentence: str, quantity: Quantity, limit: int) -> str:
-    from monitor.analysis.cues import INFERRED_UNITS
-
+    """为1.82万35-64岁农村妇女…: the counted noun's unit when 万 stands alone."""
     if not quantity.multiplied:
         return ""
     after = sentence[quantity.end:limit]

@@ -91,7 +91,7 @@ class _Column:
 
 def _header(cells: list[_Cell], plan_year: int | None) -> tuple[int, list[_Column], bool] | None:
     """(index after the header, value columns, has a unit column) of the first header in ``cells``."""
-    for first, cell in enumerate(cells):
+    for first, cell in enumerate(cells):  # noqa: B007 (first is used after the loop)
         if _YEAR_COLUMN.match(cell.text) or _WORD_COLUMN.match(cell.text):
             break
     else:

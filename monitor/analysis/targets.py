@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from monitor.analysis.chrome import is_chrome_line
 from monitor.analysis.cues import (
     BASELINE,
     DEADLINE_RULES,
@@ -29,7 +30,12 @@ from monitor.analysis.cues import (
 )
 from monitor.analysis.numbers import normalise_digits
 from monitor.analysis.outline import Block, build_outline
-from monitor.analysis.planmeta import detect_doc_type, detect_plan_horizon, detect_plan_year
+from monitor.analysis.planmeta import (
+    FIVE_YEAR_PLANS,
+    detect_doc_type,
+    detect_plan_horizon,
+    detect_plan_year,
+)
 from monitor.analysis.sentences import Reading, read_sentence
 from monitor.analysis.tables import TableItem, table_items
 from store.kinds import Comparator, TargetKind
@@ -73,9 +79,10 @@ class ExtractedTarget:
 _SENTENCE = re.compile(r"[^。！？!?]+[。！？!?]*")
 _RESPONSIBLE_OPEN = re.compile(rf"[（(]\s*(?:{RESPONSIBLE_LABELS.pattern})\s*[:：]")
 _RESPONSIBLE_LINE = re.compile(rf"^\s*(?:{RESPONSIBLE_LABELS.pattern})\s*[:：]")
-_RELATIVE = re.compile(alternation([word for word, _ in RELATIVE_YEARS]))
+_RELATIVE = re.compile(rf"(?<![\d一二两三四五六七八九十])(?:{alternation([word for word, _ in RELATIVE_YEARS])})")
 _RELATIVE_OFFSET = dict(RELATIVE_YEARS)
-_FORWARD_RULES = frozenset(("by-year", "before-year", "year-end"))
+_FORWARD_RULES = frozenset(("by-year", "before-year", "year-end", "month-before", "five-year-plan"))
+_FIVE_YEAR = re.compile(rf"[“\"]?({alternation(list(FIVE_YEAR_PLANS))})[”\"]?\s*(?:末|期末|时期|期间|时期末)")
 
 
 @dataclass(frozen=True)
@@ -104,13 +111,15 @@ class _Document:
         return self.plan_year if self.review_doc else self.plan_year - 1
 
 
+_YEAR = re.compile(r"(?:19|20)\d{2}")
+
+
 def _title_guess(text: str) -> str:
-    """The first short line naming a kind of plan (the title), else the first line."""
-    lines = [line.strip() for line in text[:4000].splitlines() if line.strip()]
-    for line in lines[:40]:
-        if len(line) <= 80 and detect_doc_type(line):
-            return line
-    return lines[0] if lines else ""
+    """The title: the first short line naming a kind of plan (with a year if one does)."""
+    lines = [line.strip() for line in text[:4000].splitlines() if line.strip() and not is_chrome_line(line)]
+    titled = [line for line in lines[:40] if len(line) <= 80 and detect_doc_type(line)]
+    dated = [line for line in titled if _YEAR.search(line)]
+    return (dated or titled or lines or [""])[0]
 
 
 def _document(text: str, plan_year: int | None) -> _Document:
@@ -172,6 +181,8 @@ def _marks(sentence: str, plan_year: int | None) -> list[_Mark]:
         for match in rule.pattern.finditer(masked):
             pos = match.start("year")
             marks.setdefault(pos, _Mark(pos, int(match.group("year")), rule.name))
+    for match in _FIVE_YEAR.finditer(masked):
+        marks.setdefault(match.start(), _Mark(match.start(), FIVE_YEAR_PLANS[match.group(1)][1], "five-year-plan"))
     if plan_year is not None:
         for match in _RELATIVE.finditer(masked):
             marks.setdefault(match.start(), _Mark(match.start(), plan_year + _RELATIVE_OFFSET[match.group()], "relative"))
