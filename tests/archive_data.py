@@ -34,6 +34,15 @@ EVIL_RAW_HTML = (
     "<script>parent.__pwned=4;window.__pwned=4;alert('raw');document.title='pwned'</script></head>"
     "<body><h1>原始页面 raw capture</h1><img src=x onerror=\"alert('img')\"></body></html>"
 )
+EVIL_URL = "javascript:window.__pwned=5"
+FORMULA = "=HYPERLINK(\"http://127.0.0.1:1/x\",\"点我\")"
+OUTLINE = [
+    {"heading": "", "number": "", "level": 0, "paragraphs": ["2024年全市卫生健康工作要点"], "children": []},
+    {"heading": "总体要求", "number": "一、", "level": 1, "paragraphs": ["坚持以人民为中心"], "children": []},
+    {"heading": "重点任务", "number": "二、", "level": 1, "paragraphs": [], "children": [
+        {"heading": "完善医保支付方式改革", "number": "（一）", "level": 2, "paragraphs": ["推动分级诊疗"], "children": []},
+    ]},
+]
 
 
 def _plan_text(year: int, beds: str, extra: str = "") -> str:
@@ -108,6 +117,7 @@ def _plans(session: Session, archive: Archive, warcs: dict[str, WarcRef]) -> dic
         ))
     made["2024b"] = _record(session, archive, "2024b", _page(
         f"{base}2024.html", "gy", "贵阳市卫生健康局2024年工作要点", _plan_text(2024, "7.86", "新增家庭医生签约服务。"), 2024, 40,
+        attachments=[FetchedAttachment(url=f"{base}2024.doc", filename="2024要点.doc", error="legacy .doc: antiword is not installed")],
     ))
     archive.documents["2024b"] = archive.documents["2024"]
     made["repost"] = _record(session, archive, "repost", _page(
@@ -115,7 +125,10 @@ def _plans(session: Session, archive: Archive, warcs: dict[str, WarcRef]) -> dic
     ))
     made["evil"] = _record(session, archive, "evil", _page(
         "http://127.0.0.1:1/sn/evil.html", "sn", EVIL_TITLE, EVIL_TEXT, 2022, 5, warc=warcs["evil"],
+        attachments=[FetchedAttachment(url=EVIL_URL, filename=EVIL_TITLE, error='<b onmouseover="alert(1)">坏</b>')],
     ))
+    made["2024b"].outline = OUTLINE
+    session.add(made["2024b"])
     return made
 
 
@@ -139,6 +152,7 @@ def _series_and_targets(session: Session, archive: Archive, made: dict[str, Vers
         session.add(_target(version, 1, "每千人口医疗卫生机构床位数", beds, "张", sentence))
         session.add(_target(version, 2, "人均预期寿命", 80, "岁", "人均预期寿命提高到80岁。"))
     session.add(_target(made["evil"], 1, "每千人口医疗卫生机构床位数", 6, "张", "每千人口床位数达到6张。"))
+    session.add(_target(made["evil"], 2, FORMULA, -3, "%", FORMULA))
     session.flush()
 
 

@@ -1,0 +1,25 @@
+"""How change kinds read in the archive: a label and a short mark, one row per kind."""
+
+from __future__ import annotations
+
+from store.kinds import ChangeKind
+
+__all__ = ["CHANGE_LABELS", "CHANGE_MARKS"]
+
+# kind → (label, mark shown in a series matrix cell)
+_ROWS: dict[ChangeKind, tuple[str, str]] = {
+    ChangeKind.NEW_DOCUMENT: ("新计划", "新"),
+    ChangeKind.REPOST: ("转载", "转"),
+    ChangeKind.TEXT_EDIT: ("页面修改", "改"),
+    ChangeKind.TARGET_ADDED: ("新增目标", "＋"),
+    ChangeKind.TARGET_REMOVED: ("删去目标", "－"),
+    ChangeKind.TARGET_RAISED: ("目标提高", "↑"),
+    ChangeKind.TARGET_LOWERED: ("目标降低", "↓"),
+    ChangeKind.TARGET_CHANGED: ("目标口径变化", "≠"),
+    ChangeKind.TARGET_MET: ("目标完成", "✓"),
+    ChangeKind.TARGET_MISSED: ("目标未完成", "✗"),
+    ChangeKind.SOURCE_FAILING: ("来源故障", "!"),
+}
+
+CHANGE_LABELS: dict[str, str] = {kind.value: label for kind, (label, _) in _ROWS.items()}
+CHANGE_MARKS: dict[str, str] = {kind.value: mark for kind, (_, mark) in _ROWS.items()}

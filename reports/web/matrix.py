@@ -1,0 +1,132 @@
+"""Year-over-year tables of targets: one series (rows indicators, columns years) and one
+indicator across every region that sets it (rows regions, columns years).
+
+A cell holds the targets of the plan for that year (the latest document of the year,
+its latest analysed version) and, in a series, the changes the differ recorded for
+that indicator and year, so the page can mark raised/lowered/added/dropped targets.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from sqlmodel import Session, col, select
+
+from reports.web.targets import latest_targets
+from store.errors import NotFound
+from store.models import Change, Document, Series, Target
+
+__all__ = ["Cell", "IndicatorTable", "MatrixRow", "SeriesMatrix", "indicator_table", "series_matrix"]
+
+
+@dataclass
+class Cell:
+    targets: list[Target] = field(default_factory=list)
+    document: Document | None = None
+    changes: list[Change] = field(default_factory=list)
+
+
+@dataclass
+class MatrixRow:
+    key: str  # indicator_norm (or region, in an indicator table)
+    label: str
+    cells: dict[int, Cell] = field(default_factory=dict)
+
+    def points(self) -> list[tuple[int, float]]:
+        """(year, value) of the row's first target each year, for the chart."""
+        return [(year, cell.targets[0].value) for year, cell in sorted(self.cells.items()) if cell.targets]
+
+    @property
+    def change_count(self) -> int:
+        return sum(len(cell.changes) for cell in self.cells.values())
+
+    @property
+    def unit(self) -> str:
+        return next((cell.targets[0].unit for cell in self.cells.values() if cell.targets), "")
+
+
+@dataclass
+class SeriesMatrix:
+    series: Series
+    years: list[int]
+    documents: dict[int, Document]  # year → the plan shown in that column
+    undated: list[Document]
+    rows: list[MatrixRow]
+
+    def row(self, key: str | None) -> MatrixRow | None:
+        """The row for an indicator (when ``key`` is None: most years, then most changes)."""
+        if key is None:
+            return max(self.rows, key=lambda row: (len(row.points()), row.change_count), default=None)
+        return next((row for row in self.rows if key in (row.key, row.label)), None)
+
+
+@dataclass
+class IndicatorTable:
+    indicator: str
+    years: list[int]
+    rows: list[MatrixRow]
+    series_ids: list[int]
+
+
+def _by_year(documents: Sequence[Document]) -> dict[int, Document]:
+    chosen: dict[int, Document] = {}
+    for document in documents:  # ordered by id: the latest of a year wins
+        if document.plan_year is not None:
+            chosen[document.plan_year] = document
+    return chosen
+
+
+def _add(rows: dict[str, MatrixRow], key: str, label: str, year: int, target: Target, document: Document) -> None:
+    row = rows.setdefault(key, MatrixRow(key, label))
+    cell = row.cells.setdefault(year, Cell(document=document))
+    cell.targets.append(target)
+
+
+def _mark_changes(session: Session, series_id: int, rows: dict[str, MatrixRow]) -> None:
+    changes = session.exec(select(Change).where(Change.series_id == series_id, col(Change.indicator).is_not(None))
+                           .order_by(col(Change.id))).all()
+    for change in changes:
+        row = rows.get(change.indicator or "") or next((r for r in rows.values() if r.label == change.indicator), None)
+        if row is None and change.indicator:  # a dropped target: its row has no target any more
+            row = rows.setdefault(change.indicator, MatrixRow(change.indicator, change.indicator))
+        if row is not None and change.plan_year is not None:
+            row.cells.setdefault(change.plan_year, Cell()).changes.append(change)
+
+
+def series_matrix(session: Session, series_id: int) -> SeriesMatrix:
+    """The series' plans by year and their targets by indicator, with changes marked."""
+    series = session.get(Series, series_id)
+    if series is None:
+        raise NotFound(f"没有编号为 {series_id} 的系列 (no series {series_id})")
+    documents = session.exec(select(Document).where(Document.series_id == series_id).order_by(col(Document.id))).all()
+    by_year = _by_year(documents)
+    targets = latest_targets(session, [int(document.id or 0) for document in by_year.values()])
+    rows: dict[str, MatrixRow] = {}
+    for year, document in sorted(by_year.items()):
+        for target in targets.get(int(document.id or 0), []):
+            _add(rows, target.indicator_norm or target.indicator, target.indicator, year, target, document)
+    _mark_changes(session, series_id, rows)
+    ordered = sorted(rows.values(), key=lambda row: (-len(row.points()), row.label))
+    undated = [document for document in documents if document.plan_year is None]
+    return SeriesMatrix(series, sorted(by_year), by_year, undated, ordered)
+
+
+def indicator_table(session: Session, indicator: str, limit: int = 5000) -> IndicatorTable:
+    """Every region's current target for ``indicator``, by plan year (reposts left out)."""
+    document_ids = session.exec(
+        select(Target.document_id).distinct().where(Target.indicator_norm == indicator).limit(limit)
+    ).all()
+    if not document_ids:
+        raise NotFound(f"没有指标“{indicator}”的目标 (no targets for indicator {indicator!r})")
+    documents = session.exec(select(Document).where(col(Document.id).in_(list(document_ids)), col(Document.canonical_id).is_(None))
+                             .order_by(col(Document.id))).all()
+    targets = latest_targets(session, [int(document.id or 0) for document in documents], indicator=indicator)
+    rows: dict[str, MatrixRow] = {}
+    for document in documents:
+        for target in targets.get(int(document.id or 0), []):
+            region = document.region or "（未知地区）"
+            _add(rows, region, region, document.plan_year or 0, target, document)
+    years = sorted({year for row in rows.values() for year in row.cells})
+    series_ids = sorted({int(document.series_id) for document in documents if document.series_id})
+    return IndicatorTable(indicator, years, sorted(rows.values(), key=lambda row: row.label), series_ids)

@@ -1,0 +1,242 @@
+"""Every page of the archive browser through FastAPI's test client, on SQLite and
+PostgreSQL: status, what a reader sees, links between pages, 404/422 pages."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import quote
+
+import lxml.html
+import pytest
+from web_fixtures import Web
+
+pytest_plugins = ("web_fixtures",)
+
+BEDS = "每千人口医疗卫生机构床位数"
+
+
+def _doc(html: str) -> lxml.html.HtmlElement:
+    return lxml.html.fromstring(html)
+
+
+def _text(html: str) -> str:
+    return " ".join(_doc(html).text_content().split())
+
+
+def _rows(html: str, selector: str = "table tbody tr") -> list[str]:
+    return [" ".join(row.text_content().split()) for row in _doc(html).cssselect(selector)]
+
+
+def _links(html: str) -> list[str]:
+    return [str(a.get("href")) for a in _doc(html).cssselect("a[href]")]
+
+
+def test_home_shows_recent_changes_newest_plans_and_failing_sources(web: Web) -> None:
+    response = web.client.get("/")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")
+    text = _text(response.text)
+    assert "每千人口医疗卫生机构床位数 7→7.5张" in text  # a change summary
+    assert "目标提高" in text  # its kind, in Chinese
+    assert "贵阳市卫生健康局2024年工作要点" in text  # a newest plan
+    problems = _rows(response.text.split("抓取出错的来源")[1].split("</table>")[0])
+    assert len(problems) == 1 and "坏掉的站点" in problems[0] and "failed" in problems[0]
+    assert f"/changes/{web.archive.changes['raised']}" in _links(response.text)
+
+
+def test_sources_list_region_agency_last_crawl_status_and_counts(web: Web) -> None:
+    rows = _rows(web.client.get("/sources").text)
+    by_name = {row.split()[0]: row for row in rows}
+    assert len(rows) == 3
+    assert "贵阳市" in by_name["贵阳市卫健局"] and "贵阳市卫生健康局" in by_name["贵阳市卫健局"]
+    assert by_name["贵阳市卫健局"].endswith(" 3") and "ok" in by_name["贵阳市卫健局"]  # 2022, 2023, 2024
+    assert by_name["遂宁市卫健委"].endswith(" 2") and "从未抓取" in by_name["遂宁市卫健委"]
+    assert "failed" in by_name["坏掉的站点"] and "3 个错误" in by_name["坏掉的站点"]
+
+
+def test_one_source_lists_its_documents_and_errors(web: Web) -> None:
+    gy = web.client.get("/sources/gy")
+    assert gy.status_code == 200
+    assert "贵阳市卫生健康局2023年工作要点" in gy.text and "转载" not in _text(gy.text).split("文件", 1)[1].split("最近的变化")[0]
+    broken = _text(web.client.get("/sources/broken").text)
+    assert "timeout" in broken and "没有符合条件的文件" in broken
+    assert web.client.get("/sources/nope").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("region=遂宁市", {"repost", "evil"}),
+        ("year=2023", {"2023", "repost"}),
+        ("year=2023&source=gy", {"2023"}),
+        ("type=工作要点&region=贵阳市", {"2022", "2023", "2024"}),
+        ("type=实施方案", set()),
+        ("year=&region=&type=", {"2022", "2023", "2024", "repost", "evil"}),  # a form's "any" options
+    ],
+)
+def test_documents_filters(web: Web, query: str, expected: set[str]) -> None:
+    html = web.client.get(f"/documents?{query}").text
+    shown = {href for href in _links(html) if re.fullmatch(r"/documents/\d+", href)}
+    assert shown == {f"/documents/{web.archive.documents[name]}" for name in expected}
+    assert f"共 {len(expected)} 个文件" in _text(html)
+
+
+def test_documents_pagination_links(web: Web) -> None:
+    first = web.client.get("/documents?per_page=2").text
+    second = web.client.get("/documents?per_page=2&page=2").text
+    assert "下一页" in first and "上一页" not in first and "共 3 页" in first
+    assert "上一页" in second and "per_page=2" in " ".join(_links(second))
+    ids = lambda html: {h for h in _links(html) if re.fullmatch(r"/documents/\d+", h)}  # noqa: E731
+    assert len(ids(first)) == len(ids(second)) == 2 and not ids(first) & ids(second)
+
+
+def test_full_text_search_marks_hits_in_snippets(web: Web) -> None:
+    html = web.client.get("/documents", params={"q": "家庭医生签约"}).text
+    assert "<mark>家庭医生签约</mark>" in html
+    assert f"/documents/{web.archive.documents['2024']}" in _links(html)
+    assert f"/versions/{web.archive.versions['2024b']}" in _links(html)  # the version that matched
+    assert f"/documents/{web.archive.documents['2022']}" not in _links(html)
+
+
+def test_short_chinese_terms_search_too(web: Web) -> None:
+    html = web.client.get("/documents", params={"q": "医保", "region": "贵阳市"}).text
+    assert html.count("<mark>医保</mark>") == 3  # 2022, 2023, 2024
+    assert "少于 3 个字" in html
+    assert "没有符合条件的文件" in web.client.get("/documents", params={"q": "核酸检测点"}).text
+
+
+def test_document_page(web: Web) -> None:
+    html = web.client.get(f"/documents/{web.archive.documents['2024']}").text
+    text = _text(html)
+    assert "贵阳市卫生健康局2024年工作要点" in text and "贵阳市卫生健康局" in text and "2024 · 工作要点" in text
+    assert "版本（2）" in text
+    compare = f"/compare/{web.archive.versions['2024']}/{web.archive.versions['2024b']}"
+    assert compare in _links(html)
+    assert "无法读取 legacy .doc: antiword is not installed" in text  # attachment with its reason
+    assert "≥7.86张" in text and "人均预期寿命" in text  # targets of the latest analysed version
+    assert "一、总体要求" in text and "（一）完善医保支付方式改革" in text  # outline
+    assert f"/series/{web.archive.series_id}" in _links(html)
+    assert f"/indicators/{quote(BEDS, safe='')}" in _links(html)
+
+
+def test_reposts_link_both_ways(web: Web) -> None:
+    original = web.client.get(f"/documents/{web.archive.documents['2023']}").text
+    repost = web.client.get(f"/documents/{web.archive.documents['repost']}").text
+    assert "被转载" in original and f"/documents/{web.archive.documents['repost']}" in _links(original)
+    assert "转载自" in repost and f"/documents/{web.archive.documents['2023']}" in _links(repost)
+
+
+def test_version_page_marks_targets_in_place_and_frames_the_raw_capture(web: Web) -> None:
+    edited = web.client.get(f"/versions/{web.archive.versions['2024b']}").text
+    marked = _doc(edited).cssselect("div.text mark.target")
+    assert any(BEDS in m.text_content() for m in marked)
+    assert [m.text_content() for m in _doc(edited).cssselect("div.text mark.num")] == ["7.86", "80"]
+    assert '<a href="#t1">[1]</a>' in edited and 'id="t1"' in edited
+    assert "第 2 / 2 版" in _text(edited)
+    assert not _doc(edited).cssselect("iframe") and "没有保存原始抓取记录" in edited  # no raw capture
+    first = _doc(web.client.get(f"/versions/{web.archive.versions['2024']}").text)
+    frame = first.cssselect("iframe")[0]
+    assert frame.get("sandbox") == "" and frame.get("src") == f"/versions/{web.archive.versions['2024']}/raw"
+
+
+def test_version_marks_the_number_not_a_year_holding_it(web: Web) -> None:
+    html = web.client.get(f"/versions/{web.archive.versions['2022']}").text
+    numbers = [m.text_content() for m in _doc(html).cssselect("div.text mark.num")]
+    assert numbers == ["6.5", "80"]
+
+
+def test_raw_capture_is_served_as_captured(web: Web) -> None:
+    response = web.client.get(f"/versions/{web.archive.versions['2024']}/raw")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "text/html; charset=gbk"
+    assert response.content.decode("gbk").count("贵阳市卫生健康局2024年工作要点（原始页面）") == 1
+    assert web.client.get(f"/versions/{web.archive.versions['2024b']}/raw").status_code == 404
+
+
+def test_compare_side_by_side_and_inline(web: Web) -> None:
+    old, new = web.archive.versions["2024"], web.archive.versions["2024b"]
+    html = web.client.get(f"/compare/{old}/{new}").text
+    assert "并排对比" in html and "行内对比" in html
+    assert html.count(">7.5</del>") == 2 and html.count(">7.86</ins>") == 2  # once per view
+    assert ">新增家庭医生签约服务。</ins>" in html or "家庭医生签约服务" in html
+    assert f"/versions/{old}" in _links(html) and f"/versions/{new}" in _links(html)
+    same = web.client.get(f"/compare/{new}/{new}").text
+    assert "没有实质差别" in same
+
+
+def test_compare_a_repost_with_its_original(web: Web) -> None:
+    html = web.client.get(f"/compare/{web.archive.versions['2023']}/{web.archive.versions['repost']}").text
+    assert "没有实质差别" in html and "来自" in html
+
+
+def test_series_matrix_marks_changes_and_draws_a_chart(web: Web) -> None:
+    html = web.client.get(f"/series/{web.archive.series_id}").text
+    doc = _doc(html)
+    assert [th.text_content() for th in doc.cssselect("table.matrix thead th")] == ["指标", "2022", "2023", "2024"]
+    beds = next(row for row in _rows(html, "table.matrix tbody tr") if row.startswith(BEDS))
+    assert re.search(r"≥6\.5张 ≥7张 ≥7\.86张 ↑ 目标提高", beds)
+    assert f"/changes/{web.archive.changes['raised']}" in _links(html)
+    svg = doc.cssselect("svg.chart")[0]
+    assert len(svg.cssselect("circle")) == 3 and svg.cssselect("polyline")
+    assert BEDS in svg.cssselect("title")[0].text_content()
+    assert "http" not in html.split("<svg", 1)[1].split("</svg>")[0].replace("http://www.w3.org/2000/svg", "")
+
+
+def test_series_chart_of_another_indicator(web: Web) -> None:
+    html = web.client.get(f"/series/{web.archive.series_id}", params={"indicator": "人均预期寿命"}).text
+    assert "趋势：人均预期寿命" in html and "80岁" in _doc(html).cssselect("svg.chart")[0].text_content()
+
+
+def test_indicator_across_regions(web: Web) -> None:
+    html = web.client.get(f"/indicators/{quote(BEDS, safe='')}").text
+    rows = _rows(html, "table.matrix tbody tr")
+    assert [row.split()[0] for row in rows] == ["贵阳市", "遂宁市"]
+    assert "≥6.5张 ≥7张 ≥7.86张" in rows[0]
+    assert "≥6张" in rows[1] and "≥7张" not in rows[1]  # the repost is not counted as 遂宁's own target
+    assert web.client.get("/indicators/没有这个指标").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [("", {"new", "raised", "edit", "evil"}), ("kind=target-raised", {"raised"}), ("region=遂宁市", {"evil"}),
+     ("source=gy&kind=text-edit", {"edit"})],
+)
+def test_changes_list_filters(web: Web, query: str, expected: set[str]) -> None:
+    html = web.client.get(f"/changes?{query}").text
+    shown = {href for href in _links(html) if re.fullmatch(r"/changes/\d+", href)}
+    assert shown == {f"/changes/{web.archive.changes[name]}" for name in expected}
+
+
+def test_one_change(web: Web) -> None:
+    html = web.client.get(f"/changes/{web.archive.changes['edit']}").text
+    assert "已发布页面被修改" in html and "页面修改" in html
+    assert f"/compare/{web.archive.versions['2024']}/{web.archive.versions['2024b']}" in _links(html)
+    raised = _text(web.client.get(f"/changes/{web.archive.changes['raised']}").text)
+    assert "2024 年" in raised and {"new7.5", "old7.0"} <= set(_rows(web.client.get(f"/changes/{web.archive.changes['raised']}").text))
+
+
+@pytest.mark.parametrize(
+    ("path", "status"),
+    [
+        ("/documents/999999", 404), ("/documents/abc", 422), ("/documents/0", 422),
+        ("/documents/99999999999999999999", 422), ("/versions/999999", 404), ("/versions/999999/raw", 404),
+        ("/compare/1/999999", 404), ("/series/999999", 404), ("/changes/999999", 404), ("/changes?kind=bogus", 422),
+        ("/documents?year=abc", 422), ("/documents?year=1066", 422), ("/documents?page=0", 422),
+        ("/documents?per_page=100000", 422), ("/documents?q=" + "床" * 300, 422), ("/no/such/page", 404),
+    ],
+)
+def test_bad_ids_and_parameters_get_an_html_error_page(web_sqlite: Web, path: str, status: int) -> None:
+    response = web_sqlite.client.get(path)
+    assert response.status_code == status
+    assert response.headers["content-type"].startswith("text/html")
+    assert f"<h1>{status} ·" in response.text and "返回首页" in response.text
+
+
+def test_a_422_page_names_the_bad_parameter(web_sqlite: Web) -> None:
+    text = _text(web_sqlite.client.get("/documents?year=abc").text)
+    assert "year:" in text and "invalid parameters" in text
+
+
+def test_only_get_is_allowed(web_sqlite: Web) -> None:
+    assert web_sqlite.client.post("/documents").status_code == 405
+    assert web_sqlite.client.delete(f"/documents/{web_sqlite.archive.documents['2024']}").status_code == 405
