@@ -27,10 +27,12 @@ SEED_NAMES = ("000_59ac99cd95a2254b", "001_4d5e862fd32e0444", "002_4a3de100b9f9a
 
 CMPS = {"=", ">=", "<=", ">", "<", "~", "range", "+=", "+>=", "-=", "-<="}
 KINDS = {"target", "actual"}
-UNITS = set(
-    "% ‰ /10万 岁 张 个 家 所 人 人次 名 项 次 篇 百分点 万元 亿元 元 例 期 级 天 种 支 台 辆 "
-    "场 户 份 床 处 平方米 小时 分钟 公里 批 对 年 套 座 本 组 剂次 管 克".split()
-)
+UNITS = {  # GUIDE.md, "unit"
+    *("%", "‰", "/10万", "岁", "张", "个", "家", "所", "人", "人次", "名", "项", "次", "篇"),
+    *("百分点", "万元", "亿元", "元", "例", "期", "级", "天", "种", "支", "台", "辆", "场"),
+    *("户", "份", "床", "处", "平方米", "小时", "分钟", "公里", "批", "对", "年", "套", "座"),
+    *("本", "组", "剂次", "管", "克"),
+}
 ITEM_KEYS = {"indicator", "value", "value_max", "unit", "cmp", "deadline", "kind"}
 TOP_KEYS = {"title", "plan_year", "targets", "traps"}
 
@@ -164,7 +166,9 @@ def test_written_document_belongs_to_its_key(key_path: Path) -> None:
 
 def _text_cases() -> list[Any]:
     cases = [pytest.param(path, id=_key_id(path)) for path in _written_keys()]
-    cases += [pytest.param(path, id=_key_id(path), marks=pytest.mark.seeds) for path in _seed_keys()]
+    cases += [
+        pytest.param(path, id=_key_id(path), marks=pytest.mark.seeds) for path in _seed_keys()
+    ]
     return cases
 
 
@@ -269,13 +273,13 @@ def test_gbk_document_is_really_gbk() -> None:
 @pytest.mark.parametrize(
     ("text", "value"),
     [
-        ("为1.82万35-64岁农村妇女", 18200.0),
-        ("培训10.65万人次", 106500.0),
-        ("达到百分之九十", 90.0),
-        ("建成两所", 2.0),
-        ("新增十五家", 15.0),
-        ("接种率达到９５％", 95.0),
-        ("控制在 550/10 万以内", 550.0),
+        pytest.param("为1.82万35-64岁农村妇女", 18200.0, id="wan-decimal"),
+        pytest.param("培训10.65万人次", 106500.0, id="wan-renci"),
+        pytest.param("达到百分之九十", 90.0, id="baifenzhi"),
+        pytest.param("建成两所", 2.0, id="liang"),
+        pytest.param("新增十五家", 15.0, id="shiwu"),
+        pytest.param("接种率达到９５％", 95.0, id="full-width"),
+        pytest.param("控制在 550/10 万以内", 550.0, id="spaced-per-100k"),
     ],
 )
 def test_number_forms_are_recognised(text: str, value: float) -> None:
