@@ -161,6 +161,7 @@ CMP_RULES: tuple[CmpRule, ...] = (
     _cmp("range", "range", "", Comparator.RANGE),
     _cmp("decrease-to-level", "dec to", "", Comparator.LE),
     _cmp("increase-to-level", "inc to", "", Comparator.GE),
+    _cmp("level-to", "to", "", Comparator.GE),
     _cmp("increment-points", "inc unit:百分点", "", Comparator.INC),
     _cmp("growth-at-least", "", "floor inc+ge", Comparator.INC_AT_LEAST),
     _cmp("decrease-within", "dec", "within le", Comparator.DEC_AT_MOST),
@@ -195,7 +196,8 @@ DEADLINE_RULES: tuple[DeadlineRule, ...] = (
     _deadline("year-end", rf"{_Y}(?:底|末|年底|年末)"),
     _deadline("year-of", rf"{_Y}(?:底|末)?的"),
     _deadline("month-before", rf"{_Y}\s*\d{{1,2}}\s*月(?:底|末|份|中旬|上旬|下旬)?(?:以?前|之前)"),
-    _deadline("year-opening", rf"(?:^|[，,。；;：:\s])(?<![比较与同自从])\s*{_Y}(?![\d版度]|以来|以前|-|—|～|~|至|到)"),
+    _deadline("year-verb", rf"{_Y}(?:底|末)?\s*(?=达到|达|实现|力争|完成|建成|提高|下降|降至|控制|超过|保持|新增|累计|共)"),
+    _deadline("year-opening", rf"(?:^|[，,。；;：:、（(\s])(?<![比较与同自从])\s*{_Y}(?![\d版度]|以来|以前|-|—|～|~|至|到)"),
 )
 # Baselines are not deadlines: 比2020年提高5个百分点, 较2020年, 2020年以来.
 BASELINE = re.compile(r"(?:比|较|与|同|自|从|相比|对比)\s*(?:19|20)\d{2}\s*年|(?:19|20)\d{2}\s*年\s*(?:以来|相比|基础上)")
@@ -270,7 +272,8 @@ FILLER_PREFIXES: tuple[str, ...] = (
     "各区(市、县)", "各县(市、区)", "各区（市、县）", "各县（市、区）", "各地", "各级", "各", "每个", "每年", "年均",
     "以上", "以下", "左右", "和", "及", "与", "或", "、", "的", "为", "对", "在", "到", "至", "届时", "总体",
     "主要指标", "主要目标", "累计", "共计", "共有", "共", "提高", "提升", "降低", "减少", "加快", "加强", "开展",
-    "完成", "做好", "落实", "组织", "深入", "积极", "继续", "新增加", "其中", "另外", "此外",
+    "完成", "做好", "落实", "组织", "深入", "积极", "继续", "新增加", "其中", "另外", "此外", "新增", "建成", "新建",
+    "建设", "创建", "打造", "组建", "设立", "再",
 )
 # Stripped from the end of an indicator, repeatedly: verbs of reaching and cue words.
 FILLER_SUFFIXES: tuple[str, ...] = (

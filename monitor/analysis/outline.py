@@ -47,6 +47,8 @@ _ENUM_ITEM = re.compile(rf"(?:^|(?<=[。；;，,：:]))\s*([{_CN}]{{1,3}}是)")
 _SENTENCE_END = "。！？!?"
 _JOIN_AFTER = "、，,；;：:（(—-"
 _CLOSERS = "。！？!?；;”’）)」』】"
+# Words a heading cannot end with: the sentence goes on on the next line.
+_DANGLING = re.compile(r"(?:达到|达|为|在|控制在|提高到|提升至|降至|不低于|不超过|超过|和|及|与|的|对|将|把|从|由|向|至|到|等)$")
 _TITLE_END = re.compile(r"(?:要点|方案|通知|意见|计划|规划|办法|细则|报告|总结|回顾|目标|任务|要求|措施|保障)$")
 _HEADING_MAX = 40
 
@@ -161,7 +163,7 @@ def _continues(previous: str, numbering: tuple[str, str] | None, item_styles: se
     """Whether ``line`` continues the paragraph ``previous`` (a hard-wrapped capture)."""
     if line.numbering is not None or previous[-1] in _CLOSERS:
         return False
-    if previous[-1] in _JOIN_AFTER or _unbalanced(previous):
+    if previous[-1] in _JOIN_AFTER or _unbalanced(previous) or _DANGLING.search(previous):
         return True
     if numbering is not None:
         return numbering[0] in item_styles
@@ -187,7 +189,7 @@ def _paragraphs(text: str) -> list[tuple[int, int, tuple[str, str] | None]]:
 def _split_heading(body: str) -> tuple[str, str]:
     """(heading, paragraph text) of a numbered line: "健全体制机制。坚持…" → both parts."""
     flat = " ".join(body.split())
-    cut = re.search(r"[。；;：:！？!?]", flat)
+    cut = re.search(r"[。；;！？!?]", flat)
     if cut is None and len(flat) <= 60:
         return flat, ""
     if cut is not None and cut.start() <= _HEADING_MAX:

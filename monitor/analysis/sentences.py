@@ -41,7 +41,7 @@ _PRE_TAGS = dict(PRE_CUES)
 _POST_TAGS = dict(POST_CUES)
 _CN_VERB = re.compile(rf"(?:{alternation(CN_VERBS)})\s*$")
 # How far (characters, spaces ignored) a cue may stand before its number.
-_REACH = {"inc": 2, "dec": 2, "floor": 2, "eq": 1, "to": 0}
+_REACH = {"inc": 5, "dec": 5, "floor": 3, "eq": 1, "to": 0}
 _DEFAULT_REACH = 6
 _NEEDS_CUE = frozenset((*WEAK_UNITS, "级", "倍", ""))
 _LEVEL_TAGS = frozenset(("ge", "gt", "le", "lt", "approx", "inc", "dec", "floor", "within", "to", "range"))
@@ -75,11 +75,16 @@ def clauses(sentence: str) -> list[tuple[int, int]]:
 def cue_tags(window: str) -> set[str]:
     """Tags of the cue words that end close enough to the end of ``window``."""
     compact = re.sub(r"\s+", "", window)
-    tags = set()
+    tags, changes = set(), set()
     for match in _PRE.finditer(compact):
         tag = _PRE_TAGS[match.group()]
-        if len(compact) - match.end() <= _REACH.get(tag, _DEFAULT_REACH):
+        reach = _REACH.get(tag, _DEFAULT_REACH) if len(match.group()) > 1 else min(_REACH.get(tag, 1), 1)
+        if len(compact) - match.end() <= reach:
             tags.add(tag)
+        elif tag in ("inc", "dec"):
+            changes.add(tag)
+    if "to" in tags:
+        tags |= changes  # 提高孕产妇住院分娩率至99%: the change verb governs the level after 至
     return tags
 
 
@@ -158,12 +163,14 @@ def _candidates(sentence: str, span: tuple[int, int], quantities: list[Quantity]
     return found
 
 
-def _reading(sentence: str, candidate: _Candidate, limit: int, unit: str) -> Reading:
+def _reading(sentence: str, candidate: _Candidate, limit: int, unit: str) -> tuple[Reading, bool]:
+    """The reading of one candidate, and whether its name is the object after it."""
     quantity = candidate.quantity
     before = sentence[candidate.left:quantity.num_start]
-    indicator, _ = join_object(before, sentence[quantity.end:limit])
-    return Reading(quantity.start, quantity.end, indicator, quantity.value, quantity.value_max, unit,
-                   _comparator(candidate.tags))
+    indicator, is_object = join_object(before, sentence[quantity.end:limit])
+    reading = Reading(quantity.start, quantity.end, indicator, quantity.value, quantity.value_max, unit,
+                      _comparator(candidate.tags))
+    return reading, is_object
 
 
 def _respectively(sentence: str, span: tuple[int, int], found: list[_Candidate], readings: list[Reading]) -> list[Reading]:
@@ -221,8 +228,10 @@ def read_sentence(sentence: str) -> list[Reading]:
             unit = candidate.quantity.unit or _inferred_unit(normal, candidate.quantity, limit)
             earlier = clause_readings or readings
             previous = earlier[-1] if earlier else None
-            reading = _fallback(normal, span, _reading(normal, candidate, limit, unit), previous)
-            clause_readings.append(_rate_unit(reading))
+            reading, is_object = _reading(normal, candidate, limit, unit)
+            if is_object and index + 1 < len(found):
+                found[index + 1].left = limit  # the object is not the next item's name
+            clause_readings.append(_rate_unit(_fallback(normal, span, reading, previous)))
         readings.extend(_respectively(normal, span, found, clause_readings))
     return readings
 

@@ -155,7 +155,7 @@ def _responsible(doc: _Document, block: Block, following: Block | None) -> tuple
     """The block's text with responsible parentheticals blanked, and the responsible text."""
     body = doc.normal[block.body_start:block.end]
     spans = _responsible_spans(body)
-    names = [_compact(body[start:end]) for start, end in spans]
+    names = [_compact(doc.text[block.body_start + start:block.body_start + end]) for start, end in spans]
     for start, end in spans:
         body = body[:start] + " " * (end - start) + body[end:]
     if _RESPONSIBLE_LINE.match(body):
@@ -163,7 +163,7 @@ def _responsible(doc: _Document, block: Block, following: Block | None) -> tuple
     if not names and following is not None:
         after = doc.normal[following.body_start:following.end]
         if _RESPONSIBLE_LINE.match(after):
-            names = [_compact(after)]
+            names = [_compact(doc.text[following.body_start:following.end])]
     if not names:
         for title in reversed(block.path):
             found = _responsible_spans(title)
@@ -248,7 +248,7 @@ def _sentence_targets(doc: _Document, block: Block, span: tuple[int, int], body:
             cmp=reading.cmp, deadline=year, kind=kind, sentence=original, section=" > ".join(block.path),
             responsible=responsible,
         ))
-    forward = [mark for mark in marks if mark.rule in _FORWARD_RULES or mark.rule == "year-opening"]
+    forward = [mark for mark in marks if mark.rule in _FORWARD_RULES or mark.rule in ("year-opening", "year-verb")]
     if forward:
         context.carried = forward[-1]
     return found

@@ -1,0 +1,120 @@
+"""Target extraction on golden cases (tests/golden/targets/*.yaml) and its contract.
+
+Each golden case is ``{id, text, plan_year?, expected}``; an expected item checks only
+the keys it gives (indicator exactly, value and value_max as floats, the rest as
+strings), and the number of items must match.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from monitor.analysis.targets import ExtractedTarget, extract_targets
+from store.kinds import Comparator, TargetKind
+
+GOLDEN = Path(__file__).resolve().parent / "golden" / "targets"
+
+
+def _cases() -> list[Any]:
+    cases = []
+    for path in sorted(GOLDEN.glob("*.yaml")):
+        for case in yaml.safe_load(path.read_text(encoding="utf-8")):
+            cases.append(pytest.param(case, id=f"{path.stem}:{case['id']}"))
+    return cases
+
+
+def _check(item: ExtractedTarget, expected: dict[str, Any], where: str) -> None:
+    got = item.to_json()
+    for key, want in expected.items():
+        if key in ("value", "value_max") and want is not None:
+            assert got[key] is not None and math.isclose(got[key], float(want)), f"{where}: {key} {got[key]} != {want}"
+        else:
+            assert got[key] == want, f"{where}: {key} {got[key]!r} != {want!r}"
+
+
+@pytest.mark.parametrize("case", _cases())
+def test_golden_case(case: dict[str, Any]) -> None:
+    found = extract_targets(case["text"], plan_year=case.get("plan_year"))
+    summary = [(t.indicator, t.value, t.unit, t.cmp.value, t.deadline, t.kind.value) for t in found]
+    assert len(found) == len(case["expected"]), f"expected {len(case['expected'])} items, got {summary}"
+    for index, (item, expected) in enumerate(zip(found, case["expected"], strict=True)):
+        _check(item, expected, f"item {index} of {summary}")
+
+
+def test_sentence_is_an_exact_substring_and_items_keep_text_order() -> None:
+    text = (
+        "一、主要目标\n\n到2025年，人均预期寿命提高到80岁，每千人口医疗卫生机构床位数至少达到7.86张。\n"
+        "二、重点任务\n1.建成15个社区医院,10个以上县域医疗次中心。（牵头单位：市卫健委）\n"
+    )
+    found = extract_targets(text)
+    assert [t.value for t in found] == [80, 7.86, 15, 10]
+    positions = [text.index(t.sentence) for t in found]
+    assert positions == sorted(positions)
+    assert found[0].section == "一、主要目标"
+    assert found[2].section == "二、重点任务 > 1.建成15个社区医院,10个以上县域医疗次中心"
+    assert found[2].responsible == "牵头单位：市卫健委"
+
+
+def test_wrapped_lines_are_read_as_one_sentence() -> None:
+    text = "8.营造安全生产环境，全市医疗机构消防安全检查覆盖率达到\n\n100%。二是其他工作。\n"
+    [target] = extract_targets(text, plan_year=2021)
+    assert target.value == 100 and target.unit == "%"
+    assert target.sentence in text and "\n" in target.sentence
+
+
+def test_page_chrome_is_not_read() -> None:
+    text = (
+        "热搜: 食品 奶粉\n当前位置: 首页 » 正文\n放大字体 缩小字体 发布日期:2021-07-19 浏览次数:1234次\n"
+        "核心提示:创建3个示范性城乡老年友好社区。\n2021年卫生健康工作要点\n创建3个示范性城乡老年友好社区。\n"
+        "[ 打印本文 ] [ 关闭窗口 ]\n0条 [查看全部] 相关评论\n鲁公网安备 37060202000213号\n"
+    )
+    found = extract_targets(text)
+    assert [(t.value, t.unit, t.deadline) for t in found] == [(3, "个", 2021)]
+
+
+def test_to_json_is_plain_json_with_chinese_kept() -> None:
+    [target] = extract_targets("孕产妇死亡率控制在12/10万以下。", plan_year=2023)
+    data = target.to_json()
+    assert list(data) == ["indicator", "value", "value_max", "unit", "cmp", "deadline", "kind", "sentence",
+                          "section", "responsible"]
+    assert data["cmp"] == "<=" and data["kind"] == "target"
+    assert "孕产妇死亡率" in json.dumps(data, ensure_ascii=False)
+    assert isinstance(target.cmp, Comparator) and isinstance(target.kind, TargetKind)
+
+
+def test_plan_year_comes_from_the_title_when_not_given() -> None:
+    text = "2022年全市卫生健康工作要点\n\n一、重点工作\n年内建成社区医院5家，完成100家村卫生室改造。\n"
+    assert [t.deadline for t in extract_targets(text)] == [2022, 2022]
+    assert [t.deadline for t in extract_targets(text, plan_year=2030)] == [2030, 2030]
+
+
+def test_seed_captures_read_without_chrome(seeds_dir: Path) -> None:
+    text = (seeds_dir / "002_4a3de100b9f9aed8.txt").read_text(encoding="utf-8")
+    found = extract_targets(text)
+    assert {(t.value, t.unit) for t in found} >= {(18200, "人"), (150, "名"), (10, "项"), (50, "%"), (90, "%")}
+    assert all(t.deadline == 2022 and t.kind is TargetKind.TARGET for t in found)
+    assert not any(t.value in (2022, 3, 21, 24, 30, 35, 64, 65, 70) for t in found)
+
+
+_PIECES = st.sampled_from(
+    ["到2025年，", "孕产妇死亡率", "控制在", "12/10万", "以下", "。", "\n", "一、", "（二）", "3.", "达到", "95%",
+     "以上", "两期", "百分之九十", "1.82万", "35-64岁", "分别", "、", "（牵头单位：", "）", "“十四五”", "〔2024〕36号",
+     "左右", "3至5家", "２０２３年", "年内", "较上年", "提高", "个百分点", "零", "万", "亿元", "≥", "|", "\t", " "]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.text(max_size=200), st.lists(_PIECES, max_size=40).map("".join)))
+def test_never_raises_and_values_are_finite(text: str) -> None:
+    for target in extract_targets(text):
+        assert math.isfinite(target.value)
+        assert target.value_max is None or math.isfinite(target.value_max)
+        assert target.sentence in text
