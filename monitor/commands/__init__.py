@@ -21,5 +21,9 @@ COMMANDS: dict[str, CommandEntry] = {
     "db": CommandEntry("db", "Create or upgrade the database schema."),
     "config": CommandEntry("config", "Show every setting, its value and where it came from."),
     "sources": CommandEntry("sources", "List the sources in the sources config."),
+    "crawl": CommandEntry("crawl", "Fetch the sources once: new plans, changed pages, attachments."),
+    "runs": CommandEntry("runs", "List recent crawl runs and what they found."),
+    "documents": CommandEntry("documents", "List the stored plan documents."),
+    "show": CommandEntry("show", "Print one document's latest text and metadata."),
     "fixture-site": CommandEntry("fixture_site", "Serve the bundled government-style fixture site on 127.0.0.1."),
 }
