@@ -6,7 +6,7 @@ matching ``If-None-Match`` (or, without one, an ``If-Modified-Since`` not older 
 the page), plus named fault routes:
 
 =========================  =====================================================
-``/status/{code}``         that status with a small HTML body (404, 500, ...)
+``/status/{code}``         that status (400-599) with a small HTML body
 ``/slow?seconds=N``        answers after N seconds (default 5, at most 30)
 ``/redirect/{n}``          a chain of n 302s ending at :data:`REDIRECT_TARGET`
 ``/redirect-loop/{a|b}``   a ↔ b forever
@@ -36,14 +36,35 @@ from crawler.fixture_site.manifest import STATES
 from crawler.fixture_site.pages import REDIRECT_TARGET, Resource, build_site, render
 from crawler.fixture_site.synthetic import SyntheticSite
 
-__all__ = ["FixtureSite", "LoggedRequest"]
+__all__ = ["ROUTES", "FixtureSite", "LoggedRequest"]
 
 _Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 MAX_SLOW_SECONDS = 30.0
 DEFAULT_SLOW_SECONDS = 5.0
 DEFAULT_HUGE_MB = 3
+MAX_HUGE_MB = 50
 CLIENT_CLOSED = 499  # logged for a request the client abandoned (nginx's convention)
+
+
+# (aiohttp route pattern, handler method), first match wins; the last serves the pages.
+ROUTES: tuple[tuple[str, str], ...] = (
+    (r"/status/{code:\d+}", "_status"),
+    ("/slow", "_slow"),
+    (r"/redirect/{left:\d+}", "_redirect"),
+    ("/redirect-loop/{name}", "_redirect_loop"),
+    ("/huge", "_huge"),
+    ("/{tail:.*}", "_page"),
+)
+
+
+def _query_number(request: web.Request, name: str, default: float, cap: float) -> float:
+    """A numeric query parameter, the default when absent or not a number, at most ``cap``."""
+    try:
+        value = float(request.query.get(name, default))
+    except ValueError:
+        value = default
+    return min(max(value, 0.0), cap)
 
 
 @dataclass(frozen=True)
@@ -132,25 +153,30 @@ class FixtureSite:
 
     # --- HTTP -----------------------------------------------------------------------
 
-    async def _handle(self, request: web.Request) -> web.StreamResponse:
-        path = request.path
-        if path.startswith("/status/"):
-            code = int(path.rsplit("/", 1)[-1]) if path.rsplit("/", 1)[-1].isdigit() else 400
-            return web.Response(status=code, text=f"<html><body><h1>{code}</h1></body></html>", content_type="text/html")
-        if path == "/slow":
-            await asyncio.sleep(min(float(request.query.get("seconds", DEFAULT_SLOW_SECONDS)), MAX_SLOW_SECONDS))
-            return web.Response(text="<html><body><p>终于加载完成</p></body></html>", content_type="text/html")
-        if path.startswith("/redirect/"):
-            tail = path.rsplit("/", 1)[-1]
-            left = int(tail) if tail.isdigit() else 1
-            raise web.HTTPFound(REDIRECT_TARGET if left <= 1 else f"/redirect/{left - 1}")
-        if path.startswith("/redirect-loop/"):
-            raise web.HTTPFound("/redirect-loop/b" if path.endswith("/a") else "/redirect-loop/a")
-        if path == "/huge":
-            return self._respond(request, _huge_page(int(request.query.get("mb", DEFAULT_HUGE_MB))))
+    async def _status(self, request: web.Request) -> web.StreamResponse:
+        code = int(request.match_info["code"])
+        code = code if 400 <= code <= 599 else 400
+        return web.Response(status=code, text=render("fault.html", heading=str(code)), content_type="text/html")
+
+    async def _slow(self, request: web.Request) -> web.StreamResponse:
+        await asyncio.sleep(_query_number(request, "seconds", DEFAULT_SLOW_SECONDS, MAX_SLOW_SECONDS))
+        return web.Response(text=render("fault.html", heading="终于加载完成"), content_type="text/html")
+
+    async def _redirect(self, request: web.Request) -> web.StreamResponse:
+        left = int(request.match_info["left"])
+        raise web.HTTPFound(REDIRECT_TARGET if left <= 1 else f"/redirect/{left - 1}")
+
+    async def _redirect_loop(self, request: web.Request) -> web.StreamResponse:
+        raise web.HTTPFound("/redirect-loop/b" if request.match_info["name"] == "a" else "/redirect-loop/a")
+
+    async def _huge(self, request: web.Request) -> web.StreamResponse:
+        megabytes = int(_query_number(request, "mb", DEFAULT_HUGE_MB, MAX_HUGE_MB))
+        return self._respond(request, _huge_page(max(megabytes, 1)))
+
+    async def _page(self, request: web.Request) -> web.StreamResponse:
         resource = self.resource(request.path_qs)
         if resource is None:
-            body = render("not_found.html", path=path)
+            body = render("not_found.html", path=request.path)
             return web.Response(status=404, text=body, content_type="text/html", charset="utf-8")
         return self._respond(request, resource)
 
@@ -184,7 +210,8 @@ class FixtureSite:
 
     async def _start_server(self, port: int) -> None:
         app = web.Application(middlewares=[self._record])
-        app.router.add_route("*", "/{tail:.*}", self._handle)
+        for pattern, name in ROUTES:
+            app.router.add_route("*", pattern, getattr(self, name))
         self._runner = web.AppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=0.5,
                                      handler_cancellation=True)
         await self._runner.setup()
