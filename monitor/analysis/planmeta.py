@@ -8,7 +8,16 @@ from __future__ import annotations
 import re
 from datetime import date
 
-__all__ = ["DOC_TYPES", "FIVE_YEAR_PLANS", "detect_doc_type", "detect_plan_horizon", "detect_plan_year"]
+from monitor.analysis.chrome import is_chrome_line
+
+__all__ = [
+    "DOC_TYPES",
+    "FIVE_YEAR_PLANS",
+    "detect_doc_type",
+    "detect_plan_horizon",
+    "detect_plan_year",
+    "title_from_text",
+]
 
 # (kind of plan, pattern over the title) in priority order: a title naming a review
 # and next year's plan ("2021年工作总结和2022年工作要点") is a plan.
@@ -41,6 +50,19 @@ _ISSUED = (
 )
 _SPAN_IN_TITLE = re.compile(r"((?:19|20)\d{2})\s*(?:年)?\s*[-—–~～至到]\s*((?:19|20)\d{2})\s*年?")
 _PLAN_WORDS = re.compile(r"要点|计划|安排|方案")
+_ANY_YEAR = re.compile(r"(?:19|20)\d{2}")
+
+
+def title_from_text(text: str) -> str:
+    """The title of a plain-text page: the first short line naming a kind of plan.
+
+    Page chrome is skipped; a line with a year wins (2023年全市卫生健康工作要点 over
+    the 通知 that carries it); without any such line, the first line.
+    """
+    lines = [line.strip() for line in text[:4000].splitlines() if line.strip() and not is_chrome_line(line)]
+    titled = [line for line in lines[:40] if len(line) <= 80 and detect_doc_type(line)]
+    dated = [line for line in titled if _ANY_YEAR.search(line)]
+    return (dated or titled or lines or [""])[0]
 
 
 def detect_doc_type(title: str) -> str:

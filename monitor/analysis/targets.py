@@ -16,7 +16,6 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from monitor.analysis.chrome import is_chrome_line
 from monitor.analysis.cues import (
     BASELINE,
     DEADLINE_RULES,
@@ -35,6 +34,7 @@ from monitor.analysis.planmeta import (
     detect_doc_type,
     detect_plan_horizon,
     detect_plan_year,
+    title_from_text,
 )
 from monitor.analysis.sentences import Reading, read_sentence
 from monitor.analysis.tables import TableItem, table_items
@@ -111,19 +111,8 @@ class _Document:
         return self.plan_year if self.review_doc else self.plan_year - 1
 
 
-_YEAR = re.compile(r"(?:19|20)\d{2}")
-
-
-def _title_guess(text: str) -> str:
-    """The title: the first short line naming a kind of plan (with a year if one does)."""
-    lines = [line.strip() for line in text[:4000].splitlines() if line.strip() and not is_chrome_line(line)]
-    titled = [line for line in lines[:40] if len(line) <= 80 and detect_doc_type(line)]
-    dated = [line for line in titled if _YEAR.search(line)]
-    return (dated or titled or lines or [""])[0]
-
-
 def _document(text: str, plan_year: int | None) -> _Document:
-    title = _title_guess(text)
+    title = title_from_text(text)
     if plan_year is None:
         plan_year = detect_plan_year(title, text)
     review = detect_doc_type(title) == "工作总结"
