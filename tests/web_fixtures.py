@@ -10,8 +10,14 @@ finds them there.
 from __future__ import annotations
 
 import os
+import signal
+import socket
+import subprocess
+import sys
+import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -84,3 +90,44 @@ def web(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 def web_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Web]:
     """The archive app on SQLite only (for tests whose subject is not the database)."""
     yield from _sqlite(tmp_path_factory)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+PLANWATCH = str(Path(sys.executable).with_name("planwatch"))
+
+
+@contextmanager
+def serve_process(env: dict[str, str], *args: str, timeout: float = 60) -> Iterator[tuple[str, subprocess.Popen[str]]]:
+    """`planwatch serve` as a real subprocess on a free 127.0.0.1 port; yields (base URL, process)."""
+    port = free_port()
+    clean = {key: value for key, value in os.environ.items() if not key.startswith("PLANWATCH_")}
+    process = subprocess.Popen(
+        [PLANWATCH, "serve", "--host", "127.0.0.1", "--port", str(port), *args],
+        env={**clean, **env}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            if process.poll() is not None:
+                raise AssertionError(f"planwatch serve exited with {process.returncode}: {process.stderr.read() if process.stderr else ''}")
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                    break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
+        yield base, process
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

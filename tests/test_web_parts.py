@@ -1,0 +1,116 @@
+"""The archive's small parts: target marks in text, chart geometry, link safety,
+empty query parameters, the serve command's loopback check."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from monitor.commands.serve import is_loopback
+from reports.web.chart import line_chart, nice_ticks
+from reports.web.highlight import highlight_targets, number_forms
+from reports.web.params import DropEmptyParams
+from reports.web.render import external_href
+from store.models import Target
+
+
+def _target(sentence: str, value: float) -> Target:
+    return Target(version_id=1, document_id=1, indicator="x", value=value, sentence=sentence)
+
+
+def _marked(text: str, *targets: Target) -> list[tuple[str, tuple[int, ...], bool]]:
+    pieces, _ = highlight_targets(text, list(targets))
+    assert "".join(piece.text for piece in pieces) == text  # nothing lost or added
+    return [(piece.text, piece.targets, piece.number) for piece in pieces if piece.targets]
+
+
+def test_a_target_sentence_and_its_number_are_marked() -> None:
+    text = "前言。到2025年，床位数达到7.86张。后记"
+    assert _marked(text, _target("到2025年，床位数达到7.86张。", 7.86)) == [
+        ("到2025年，床位数达到", (1,), False), ("7.86", (1,), True), ("张。", (1,), False),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "value", "number"),
+    [
+        ("到2027年，床位数达到7.0张。", 7, "7.0"),  # the whole 7.0, not the 7 of 2027
+        ("覆盖17个区县中的7个。", 7, "7"),
+        ("建成1,200张床位。", 1200, "1,200"),
+        ("人均预期寿命提高到80岁。", 80, "80"),
+    ],
+)
+def test_the_number_is_found_whole(sentence: str, value: float, number: str) -> None:
+    marked = _marked(sentence, _target(sentence, value))
+    assert [text for text, _, is_number in marked if is_number] == [number]
+
+
+def test_two_targets_in_one_sentence_get_their_own_numbers() -> None:
+    sentence = "孕产妇死亡率控制在10/10万以下，婴儿死亡率控制在5‰以下。"
+    marked = _marked(sentence, _target(sentence, 10), _target(sentence, 5))
+    assert [(text, targets) for text, targets, is_number in marked if is_number] == [("10", (1, 2)), ("5", (1, 2))]
+
+
+def test_a_target_whose_sentence_is_not_in_the_text_is_reported() -> None:
+    missing = _target("别处的句子。", 3)
+    pieces, unplaced = highlight_targets("正文。", [missing])
+    assert unplaced == [missing] and [p.text for p in pieces] == ["正文。"]
+
+
+def test_number_forms() -> None:
+    assert number_forms(7.0) == ["7.0", "7"]
+    assert number_forms(1200) == ["1200.0", "1,200", "1200"]
+    assert number_forms(7.86) == ["7.86"]
+
+
+def test_nice_ticks_cover_the_range_with_round_steps() -> None:
+    assert nice_ticks(6.5, 7.86) == [6.5, 7.0, 7.5, 8.0]
+    assert nice_ticks(80, 80) == [80.0, 100.0, 120.0, 140.0, 160.0]
+    ticks = nice_ticks(0.2, 950)
+    assert ticks[0] <= 0.2 and ticks[-1] >= 950 and len(ticks) <= 6
+
+
+def test_chart_geometry() -> None:
+    chart = line_chart([(2022, 6.5), (2023, 7.0), (2024, 7.86)], "张")
+    assert chart is not None
+    xs = [p.x for p in chart.points]
+    ys = [p.y for p in chart.points]
+    assert xs == sorted(xs) and xs[0] == chart.left and xs[-1] == chart.width - chart.right
+    assert ys == sorted(ys, reverse=True)  # higher values are drawn higher up
+    assert all(chart.top <= y <= chart.height - chart.bottom for y in ys)
+    assert [p.label for p in chart.points] == ["6.5张", "7张", "7.86张"]
+    assert chart.polyline.count(",") == 3
+    single = line_chart([(2024, 5.0)])
+    assert single is not None and single.points[0].x == single.left + (single.width - single.left - single.right) / 2
+    assert line_chart([]) is None
+
+
+@pytest.mark.parametrize(
+    ("url", "linked"),
+    [("http://wjw.guiyang.gov.cn/a.html", True), ("https://x.gov.cn/a.pdf", True), ("javascript:alert(1)", False),
+     (" JavaScript:alert(1)", False), ("java\tscript:alert(1)", False), ("data:text/html,<script>", False),
+     ("vbscript:x", False), ("//evil.example/x", False), ("", False), (None, False)],
+)
+def test_only_http_links_are_made_from_scraped_urls(url: str | None, linked: bool) -> None:
+    assert (external_href(url) is not None) == linked
+
+
+def test_empty_query_parameters_are_dropped_and_chinese_survives() -> None:
+    app = FastAPI()
+
+    @app.get("/echo")
+    def echo(region: str | None = None, year: int | None = None) -> dict[str, object]:
+        return {"region": region, "year": year}
+
+    app.add_middleware(DropEmptyParams)
+    client = TestClient(app)
+    assert client.get("/echo?region=%E8%B4%B5%E9%98%B3%E5%B8%82&year=").json() == {"region": "贵阳市", "year": None}
+    assert client.get("/echo?year=2024&region=").json() == {"region": None, "year": 2024}
+    assert client.get("/echo?year=abc").status_code == 422
+
+
+@pytest.mark.parametrize(("host", "loopback"), [("127.0.0.1", True), ("127.0.0.2", True), ("::1", True), ("localhost", True),
+                                               ("0.0.0.0", False), ("192.168.1.5", False), ("example.org", False)])
+def test_is_loopback(host: str, loopback: bool) -> None:
+    assert is_loopback(host) is loopback

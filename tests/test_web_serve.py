@@ -1,0 +1,44 @@
+"""`planwatch serve` as a real process: it indexes what is missing, then serves the
+archive read-only on 127.0.0.1; a store without tables is a one-line error."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import httpx
+from archive_data import fill_archive
+from web_fixtures import PLANWATCH, serve_process
+
+from store.engine import make_engine
+from store.migrate import upgrade
+
+
+def test_serve_indexes_then_serves_pages_search_and_api(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'planwatch.db'}")
+    upgrade(engine)
+    archive = fill_archive(engine, tmp_path, index=False)  # as a crawl without analysis leaves it
+    engine.dispose()
+    with serve_process({"PLANWATCH_DATA_DIR": str(tmp_path)}) as (base, process):
+        home = httpx.get(base + "/")
+        assert home.status_code == 200 and "贵阳市卫生健康局2024年工作要点" in home.text
+        assert "server" not in home.headers  # no server banner
+        found = httpx.get(base + "/documents", params={"q": "家庭医生签约"})
+        assert "<mark>家庭医生签约</mark>" in found.text
+        api = httpx.get(base + f"/api/documents/{archive.documents['2024']}").json()
+        assert api["document"]["versions"] == 2
+    _, stderr = process.communicate()
+    assert "search index: 6 versions added" in stderr
+    assert f"archive browser at {base}/" in stderr
+
+
+def test_serve_on_an_empty_database_says_run_db_upgrade(tmp_path: Path) -> None:
+    result = subprocess.run([PLANWATCH, "serve", "--port", "1"], env={"PLANWATCH_DATA_DIR": str(tmp_path), "PATH": ""},
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == ["error: the database has no planwatch tables (run `planwatch db upgrade`)"]
+
+
+def test_serve_help_has_an_example() -> None:
+    result = subprocess.run([PLANWATCH, "serve", "--help"], capture_output=True, text=True, timeout=60)
+    assert "Example:" in result.stdout and "--no-index" in result.stdout
