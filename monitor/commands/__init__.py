@@ -27,4 +27,5 @@ COMMANDS: dict[str, CommandEntry] = {
     "show": CommandEntry("show", "Print one document's latest text and metadata."),
     "fixture-site": CommandEntry("fixture_site", "Serve the bundled government-style fixture site on 127.0.0.1."),
     "serve": CommandEntry("serve", "Serve the read-only archive browser (pages, search, JSON API)."),
+    "extract": CommandEntry("extract", "Print the targets and actuals of one plan page or text file."),
 }
