@@ -28,7 +28,7 @@ class Piece:
 
 def number_forms(value: float) -> list[str]:
     """How a value may be written: 7.86, 80, 80.0, 1,000 (longest first)."""
-    forms = {f"{value:g}", str(value)}
+    forms = {f"{value:g}", str(float(value))}
     if value == int(value):
         forms.add(str(int(value)))
         if abs(value) >= 1000:
