@@ -9,7 +9,6 @@ Failed deliveries are outcomes in the summary, never exceptions.
 
 from __future__ import annotations
 
-import re
 import shutil
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
@@ -32,6 +31,7 @@ from reports.digest import (
     write_index,
 )
 from reports.digest_view import render_html
+from reports.mailer import is_address
 from reports.outbox import Delivery, deliver_due
 from store.engine import session_scope
 from store.errors import InputError
@@ -39,15 +39,7 @@ from store.kinds import DigestStatus
 from store.models import Digest, Subscriber, utcnow
 from store.settings import Config
 
-__all__ = ["DigestResult", "DigestRunSummary", "is_address", "resolve_recipients", "run_digests"]
-
-_ADDRESS = re.compile(r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+$|^[^@\s<>,;\"]+@localhost$")
-
-
-def is_address(text: str) -> bool:
-    """A plain mail address (no display name, no spaces, no header tricks)."""
-    return bool(_ADDRESS.match(text))
-
+__all__ = ["DigestResult", "DigestRunSummary", "resolve_recipients", "run_digests"]
 
 @dataclass(frozen=True)
 class DigestResult:

@@ -3,14 +3,13 @@
 Changes are sorted into sections by kind (:data:`SECTIONS`, a table: add a row to add
 a section); each entry carries its archive link (from :class:`ArchiveUrls`, chosen per
 kind by :data:`LINKS`) and, for text edits, short diff excerpts from
-``reports.diff_html.excerpt_html`` when the differ provides it. Scraped text stays
+``reports.diff_html.excerpt_html``. Scraped text stays
 plain ``str`` here and is escaped by the templates; only the differ's excerpts are
 ``Markup``. Links to the original page are kept only for http(s) URLs.
 """
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -21,6 +20,7 @@ from zoneinfo import ZoneInfo
 from markupsafe import Markup
 
 from reports.changes import LoadedChange
+from reports.diff_html import excerpt_html
 from reports.templating import render
 from reports.urls import ArchiveUrls
 from store.kinds import ChangeKind
@@ -36,8 +36,10 @@ __all__ = [
     "Section",
     "SectionSpec",
     "build_view",
+    "entry_for",
     "render_html",
     "render_text",
+    "section_of",
 ]
 
 MAX_HUNKS = 3
@@ -134,7 +136,7 @@ class Hunk:
     section: str
     old: str
     new: str
-    excerpt: Markup | None
+    excerpt: Markup
 
 
 @dataclass(frozen=True)
@@ -200,26 +202,17 @@ def _short(text: object) -> str:
     return value if len(value) <= HUNK_CHARS else value[: HUNK_CHARS - 1] + "…"
 
 
-def _excerpt_function() -> Callable[[str, str], Markup] | None:
-    try:
-        module = importlib.import_module("reports.diff_html")
-    except ImportError:
-        return None
-    function: Callable[[str, str], Markup] | None = getattr(module, "excerpt_html", None)
-    return function
-
-
 def _hunks(detail: Mapping[str, Any]) -> tuple[Hunk, ...]:
-    excerpt = _excerpt_function()
     hunks = []
     for raw in list(detail.get("hunks") or [])[:MAX_HUNKS]:
         old, new = str(raw.get("old") or ""), str(raw.get("new") or "")
         hunks.append(Hunk(section=str(raw.get("section") or ""), old=_short(old), new=_short(new),
-                          excerpt=Markup(excerpt(old, new)) if excerpt else None))
+                          excerpt=excerpt_html(old, new)))
     return tuple(hunks)
 
 
-def _entry(item: LoadedChange, urls: ArchiveUrls) -> Entry:
+def entry_for(item: LoadedChange, urls: ArchiveUrls) -> Entry:
+    """One change as digests and feeds show it, with its archive links."""
     change = item.change
     detail = change.detail if isinstance(change.detail, dict) else {}
     document = item.document
@@ -237,6 +230,11 @@ def _entry(item: LoadedChange, urls: ArchiveUrls) -> Entry:
         related_link=related(urls, change) if related else "",
         hunks=_hunks(detail) if change.kind == ChangeKind.TEXT_EDIT else (),
     )
+
+
+def section_of(kind: str) -> SectionSpec | None:
+    """The digest section a change kind belongs to."""
+    return _SECTION_OF.get(kind)
 
 
 def _subject(sections: Sequence[Section], generated_at: datetime, timezone: str) -> str:
@@ -258,7 +256,7 @@ def build_view(
         if spec is not None:
             grouped[spec.key].append(item)
     sections = tuple(
-        Section(spec=spec, entries=tuple(_entry(item, urls) for item in grouped[spec.key][:max(max_per_section, 0)]),
+        Section(spec=spec, entries=tuple(entry_for(item, urls) for item in grouped[spec.key][:max(max_per_section, 0)]),
                 total=len(grouped[spec.key]), more_link=urls.changes(kind=",".join(spec.kinds)))
         for spec in SECTIONS if grouped[spec.key]
     )

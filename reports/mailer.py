@@ -20,6 +20,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import logging
+import re
 import smtplib
 import ssl
 from collections.abc import Callable, Sequence
@@ -38,6 +39,7 @@ __all__ = [
     "SmtpSettings",
     "build_message",
     "envelope_address",
+    "is_address",
     "message_id_for",
     "send_raw",
 ]
@@ -101,6 +103,14 @@ CONNECTORS: dict[str, Callable[[SmtpSettings], smtplib.SMTP]] = {
 }
 
 
+_ADDRESS = re.compile(r"^[^@\s<>,;\"]+@(?:[^@\s<>,;\"]+\.[^@\s<>,;\"]+|localhost)$")
+
+
+def is_address(text: str) -> bool:
+    """A plain mail address: no display name, no spaces, nothing that could add a header."""
+    return bool(_ADDRESS.match(text))
+
+
 def envelope_address(header: str) -> str:
     """The bare address of a From header such as ``planwatch <pw@example.org>``."""
     return parseaddr(header)[1] or header.strip()
@@ -161,7 +171,7 @@ def _describe(exc: BaseException) -> tuple[str, str | None]:
         return f"sender {exc.sender} refused: {_reply(exc.smtp_code, exc.smtp_error)}", "check smtp.from_addr"
     if isinstance(exc, smtplib.SMTPAuthenticationError):
         return (f"authentication failed: {_reply(exc.smtp_code, exc.smtp_error)}",
-                "check smtp.user and PLANWATCH_SMTP_PASSWORD; the digest stays in the outbox")
+                "check smtp.user and PLANWATCH_SMTP_PASSWORD")
     if isinstance(exc, smtplib.SMTPNotSupportedError):
         return f"server does not support it: {exc}", "check smtp.security (plain, starttls, ssl)"
     if isinstance(exc, smtplib.SMTPResponseException):
@@ -216,7 +226,7 @@ def send_raw(settings: SmtpSettings, *, sender: str, recipients: Sequence[str], 
     except Exception as exc:
         message, hint = _describe(exc)
         message = _scrub(f"{settings.where}: {message}", settings)
-        log.warning("delivery to %s failed: %s", ", ".join(recipients), message)
+        log.info("delivery to %s failed: %s", ", ".join(recipients), message)
         raise DeliveryError(message, hint=hint) from None
     receipt = f"accepted by {settings.where}"
     log.info("mail to %s %s", ", ".join(recipients), receipt)

@@ -160,8 +160,9 @@ def _attempt(channel: Channel, claim: _Claim, sender: str) -> tuple[str, str | N
     try:
         receipt = channel.deliver(claim.raw, sender=sender, recipients=[claim.recipient],
                                   message_id=claim.message_id)
-    except DeliveryError as exc:
-        return "", exc.message
+    except DeliveryError as exc:  # keep a hint the user can act on (not the generic "stays in the outbox")
+        hint = exc.hint if exc.hint and exc.hint != DeliveryError.default_hint else ""
+        return "", f"{exc.message} ({hint})" if hint else exc.message
     except Exception as exc:  # a failed mail is an outcome, never the end of the run
         log.exception("digest %s: unexpected delivery failure", claim.digest_id)
         return "", f"{type(exc).__name__}: {exc}"
