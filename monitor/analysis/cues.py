@@ -25,6 +25,7 @@ __all__ = [
     "FILLER_PREFIXES",
     "FILLER_SUFFIXES",
     "FUTURE_CUES",
+    "INDICATOR_ENDINGS",
     "INFERRED_UNITS",
     "PAST_CUES",
     "PLAN_HEADINGS",
@@ -34,10 +35,12 @@ __all__ = [
     "RELATIVE_YEARS",
     "RESPONSIBLE_LABELS",
     "REVIEW_HEADINGS",
+    "SHARED_HEADS",
     "STRONG_UNITS",
     "TRAPS",
     "UNIT_ALIASES",
     "WEAK_UNITS",
+    "YEAR_LIST",
     "CmpRule",
     "DeadlineRule",
     "Trap",
@@ -57,7 +60,7 @@ STRONG_UNITS: tuple[str, ...] = (
     "人次", "人", "名", "位", "项", "次", "篇", "例", "期", "支", "台", "辆", "场", "户", "份",
     "床", "处", "平方米", "公里", "批", "对", "套", "座", "本", "组", "间", "条", "件", "册",
     "株", "剂", "剂次", "人份", "管", "瓶", "吨", "亩", "平方公里", "千米", "米", "倍", "级", "种", "类", "枚",
-    "门", "床位",
+    "门", "床位", "分", "克",
 )
 # Units of time: in plans they mostly describe how to operate (24小时值班, 30天满负荷);
 # they are quantities only after a level cue (控制在9天以内, 缩短到12分钟).
@@ -139,8 +142,9 @@ PRE_CUES: tuple[tuple[str, str], ...] = (
 
 # Post-cues: words right after the number and its unit ("余" sits between them: 2000余人次).
 POST_CUES: tuple[tuple[str, str], ...] = (
-    ("以上", "ge"), ("及以上", "ge"), ("或以上", "ge"), ("以下", "le"), ("及以下", "le"), ("以内", "within"),
-    ("之内", "within"), ("内", "within"), ("左右", "about"), ("上下", "about"), ("余", "gt"), ("多", "gt"),
+    ("以上", "after-ge"), ("及以上", "after-ge"), ("或以上", "after-ge"), ("以下", "after-le"),
+    ("及以下", "after-le"), ("以内", "after-le"), ("之内", "after-le"), ("内", "after-le"), ("左右", "after-about"),
+    ("上下", "after-about"), ("余", "after-gt"), ("多", "after-gt"),
 )
 
 
@@ -155,24 +159,27 @@ def _cmp(name: str, needs: str, any_of: str, cmp: Comparator) -> CmpRule:
     return CmpRule(name, frozenset(needs.split()), frozenset(any_of.split()), cmp)
 
 
-# The first row whose conditions hold wins (the order of the annotation guide).
-# Change tags (inc/dec) only count for rates: see CHANGE_UNITS.
+# The first row whose conditions hold wins, in the three steps of the annotation guide:
+# a range or a change (提高…个百分点, 增长10%以上, 下降…以内); then the cue right after the
+# number (以上, 以下, 以内, 左右, 余); then the cue before it (达到, 控制在, 降至, 约); else "=".
+# Change tags (inc/dec) only count for rates (CHANGE_UNITS) or after a baseline (较上年).
 CMP_RULES: tuple[CmpRule, ...] = (
     _cmp("range", "range", "", Comparator.RANGE),
-    _cmp("decrease-to-level", "dec to", "", Comparator.LE),
-    _cmp("increase-to-level", "inc to", "", Comparator.GE),
-    _cmp("level-to", "to", "", Comparator.GE),
-    _cmp("increment-points", "inc unit:百分点", "", Comparator.INC),
     _cmp("growth-at-least", "", "floor inc+ge", Comparator.INC_AT_LEAST),
-    _cmp("decrease-within", "dec", "within le", Comparator.DEC_AT_MOST),
-    _cmp("decrease", "dec", "", Comparator.DEC),
     _cmp("increment", "inc", "", Comparator.INC),
-    _cmp("about-after", "", "about", Comparator.APPROX),  # 提高到81.5岁左右: 左右 qualifies the level
-    _cmp("at-least", "", "ge", Comparator.GE),
-    _cmp("more-than", "", "gt", Comparator.GT),
-    _cmp("at-most", "", "le within", Comparator.LE),
-    _cmp("less-than", "", "lt", Comparator.LT),
-    _cmp("about", "", "approx", Comparator.APPROX),
+    _cmp("decrease-within", "dec after-le", "", Comparator.DEC_AT_MOST),
+    _cmp("decrease", "dec", "", Comparator.DEC),
+    _cmp("at-least-after", "after-ge", "", Comparator.GE),
+    _cmp("at-most-after", "after-le", "", Comparator.LE),
+    _cmp("about-after", "after-about", "", Comparator.APPROX),
+    _cmp("more-than-after", "after-gt", "", Comparator.GT),
+    _cmp("lowered-to", "dec-to", "", Comparator.LE),
+    _cmp("raised-to", "", "inc-to to", Comparator.GE),
+    _cmp("at-least", "ge", "", Comparator.GE),
+    _cmp("more-than", "gt", "", Comparator.GT),
+    _cmp("at-most", "le", "", Comparator.LE),
+    _cmp("less-than", "lt", "", Comparator.LT),
+    _cmp("about", "approx", "", Comparator.APPROX),
 )
 CHANGE_UNITS: tuple[str, ...] = ("%", "百分点", "‰", "", "岁", "倍")
 # 较上年增加5家, 同比减少3所: with a baseline, a count is a change too.
@@ -196,9 +203,19 @@ DEADLINE_RULES: tuple[DeadlineRule, ...] = (
     _deadline("year-end", rf"{_Y}(?:底|末|年底|年末)"),
     _deadline("year-of", rf"{_Y}(?:底|末)?的"),
     _deadline("month-before", rf"{_Y}\s*\d{{1,2}}\s*月(?:底|末|份|中旬|上旬|下旬)?(?:以?前|之前)"),
+    _deadline("month", rf"{_Y}\s*\d{{1,2}}\s*月"),
     _deadline("year-verb", rf"{_Y}(?:底|末)?\s*(?=达到|达|实现|力争|完成|建成|提高|下降|降至|控制|超过|保持|新增|累计|共)"),
     _deadline("year-opening", rf"(?:^|[，,。；;：:、（(\s])(?<![比较与同自从])\s*{_Y}(?![\d版度]|以来|以前|-|—|～|~|至|到)"),
 )
+# 到2022年和2030年…分别不低于22%和30%: one year per item of a 分别 group.
+YEAR_LIST = re.compile(r"(?P<years>(?:19|20)\d{2}\s*年?(?:\s*[和、及与]\s*(?:19|20)\d{2}\s*年?)+)")
+# The head a 分别 list shares (高血压、糖尿病患者规范管理率 → 高血压患者规范管理率).
+SHARED_HEADS: tuple[str, ...] = (
+    "患者", "人群", "人口", "儿童", "妇女", "老年人", "死亡率", "发病率", "患病率", "接种率", "管理率", "检出率",
+    "筛查率", "覆盖率", "签约率", "知晓率", "治疗率", "控制率", "报告率", "达标率", "合格率", "使用率", "占比", "比例",
+)
+# Endings of a complete indicator name: a 分别 subject with one of these needs no shared head.
+INDICATOR_ENDINGS = re.compile(r"(?:率|数|量|比|比例|比重|占比|水平|寿命|人次|床位|费用|支出|收入|时间|天数|次数|人数|值)$")
 # Baselines are not deadlines: 比2020年提高5个百分点, 较2020年, 2020年以来.
 BASELINE = re.compile(r"(?:比|较|与|同|自|从|相比|对比)\s*(?:19|20)\d{2}\s*年|(?:19|20)\d{2}\s*年\s*(?:以来|相比|基础上)")
 # Words for the plan's own year: 年内完成, 今年, 全年, 年底前 (→ plan_year + offset).
@@ -257,7 +274,7 @@ TRAPS: tuple[Trap, ...] = (
     _trap("age-qualifier", rf"{_AGE}\s*(?:以上|以下|及以上|及以下|之间)?\s*(?=(?:{_POPULATION}))(?!(?:以上|以下)(?:[^\u4e00-\u9fff]|$))"),
     _trap("grade", r"\d+\s*级\s*(?:及以上|以上|及以下)?\s*(?:医院|公立|综合|医疗|手术|甲等|乙等|专科|中医|妇幼|疾控|机构|以上医院|重点)|[一二三]\s*级|[一二三]\s*甲|[二三]\s*乙"),
     _trap("inline-number", r"[（(]\s*\d{1,2}\s*[)）]|^\s*\d{1,2}\s*[.．、](?!\d)|[①-⑳]"),
-    _trap("condition-threshold", r"(?:(?:不足|不到|少于|多于|超过|低于|高于)\s*)?\d+(?:\.\d+)?\s*(?:人|户|张|个|家|万人|床)\s*(?:以上|以下|以内|及以上|及以下)?\s*(?:等|的)(?=[\u4e00-\u9fff])"),
+    _trap("condition-threshold", r"(?:(?:不足|不到|少于|多于|超过|低于|高于)\s*)?\d+(?:\.\d+)?\s*(?:人|户|张|个|家|万人|床|分)?\s*(?:以上|以下|以内|及以上|及以下)?\s*(?:等|的)(?=[\u4e00-\u9fff])"),
     _trap("duration-rule", r"\d+\s*(?:小时|分钟|秒|天|日|周|个月)\s*(?:内|以内|之内)?\s*(?=[\u4e00-\u9fff])(?![以左])"),
     _trap("long-digits", r"\d{7,}"),
     _trap("record-number", r"\d+\s*/\s*(?:19|20)\d{2}\s*-\s*\d+"),
@@ -276,8 +293,10 @@ FILLER_PREFIXES: tuple[str, ...] = (
     "建设", "创建", "打造", "组建", "设立", "再",
 )
 # Stripped from the end of an indicator, repeatedly: verbs of reaching and cue words.
+# Cue words that are also names of what is measured (增幅控制在10%以内: the indicator is 增幅).
+_NOUN_CUES = frozenset(("增幅", "增速", "增长率", "降幅"))
 FILLER_SUFFIXES: tuple[str, ...] = (
-    *(word for word, _ in PRE_CUES),
+    *(word for word, _ in PRE_CUES if word not in _NOUN_CUES),
     "分别", "均", "都", "要", "应", "需", "力争", "确保", "争取", "实现", "稳步", "逐步", "不断", "保持", "稳定",
     "努力", "进一步", "基本", "持续", "全部", "共", "累计", "总数", "总计", "合计", "年均", "平均", "达到了", "的",
     "已", "已经", "以上", "左右", "及", "和", "由", "从", "的",

@@ -37,7 +37,7 @@ NUMBERING: tuple[NumberingStyle, ...] = (
     _style("article", rf"^第[{_CN}\d]{{1,4}}条\s*"),
     _style("cn-comma", rf"^[{_CN}]{{1,4}}\s*[、．.]\s*"),
     _style("cn-paren", rf"^[（(]\s*[{_CN}]{{1,4}}\s*[)）]\s*[、.．]?\s*"),
-    _style("arabic-dot", r"^\d{1,3}\s*[.．、](?![\d０-９])\s*"),
+    _style("arabic-dot", r"^\d{1,3}\s*[.．、](?![\d０-９])\s*|^\d{1,2}\s*[.．](?=\d{1,3}\s*周?岁)"),
     _style("arabic-paren", r"^[（(]\s*\d{1,3}\s*[)）]\s*[、.．]?\s*"),
     _style("arabic-half-paren", r"^\d{1,3}\s*[)）]\s*"),
     _style("circled", r"^[①-⑳]\s*"),

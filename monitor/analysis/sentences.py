@@ -22,10 +22,12 @@ from monitor.analysis.cues import (
     CN_PREDICATES,
     CN_UNITS,
     CN_VERBS,
+    INDICATOR_ENDINGS,
     INFERRED_UNITS,
     POST_CUES,
     PRE_CUES,
     RATE_UNITS,
+    SHARED_HEADS,
     WEAK_UNITS,
     alternation,
 )
@@ -35,7 +37,7 @@ from store.kinds import Comparator
 
 __all__ = ["Reading", "clauses", "cue_tags", "read_sentence"]
 
-_CLAUSE_END = re.compile(r"[，,；;：:。！？!?]")
+_CLAUSE_END = re.compile(r"[，,；;：:。！？!?|｜\t]")
 _PRE = re.compile(alternation([word for word, _ in PRE_CUES]))
 _PRE_TAGS = dict(PRE_CUES)
 _POST_TAGS = dict(POST_CUES)
@@ -43,8 +45,10 @@ _CN_VERB = re.compile(rf"(?:{alternation(CN_VERBS)})\s*$")
 # How far (characters, spaces ignored) a cue may stand before its number.
 _REACH = {"inc": 5, "dec": 5, "floor": 3, "eq": 1, "to": 0}
 _DEFAULT_REACH = 6
+_LEVEL_CUES = frozenset(("ge", "gt", "le", "lt", "approx"))
 _NEEDS_CUE = frozenset((*WEAK_UNITS, "级", "倍", ""))
-_LEVEL_TAGS = frozenset(("ge", "gt", "le", "lt", "approx", "inc", "dec", "floor", "within", "to", "range"))
+_LEVEL_TAGS = frozenset(("ge", "gt", "le", "lt", "approx", "inc", "dec", "floor", "to", "inc-to", "dec-to", "range",
+                         "after-ge", "after-le", "after-about", "after-gt"))
 _RESPECTIVELY = "分别"
 _CLAUSE_OR_LIST = ("", "，", ",", "、", "；", ";", "。", "和", "及", "！", "？")
 
@@ -75,16 +79,24 @@ def clauses(sentence: str) -> list[tuple[int, int]]:
 def cue_tags(window: str) -> set[str]:
     """Tags of the cue words that end close enough to the end of ``window``."""
     compact = re.sub(r"\s+", "", window)
-    tags, changes = set(), set()
+    tags: set[str] = set()
+    changes: dict[str, int] = {}  # change verb → where it ends
+    level_end = -1
     for match in _PRE.finditer(compact):
         tag = _PRE_TAGS[match.group()]
+        if tag in ("inc", "dec"):
+            changes[tag] = match.end()
         reach = _REACH.get(tag, _DEFAULT_REACH) if len(match.group()) > 1 else min(_REACH.get(tag, 1), 1)
         if len(compact) - match.end() <= reach:
             tags.add(tag)
-        elif tag in ("inc", "dec"):
-            changes.add(tag)
-    if "to" in tags:
-        tags |= changes  # 提高孕产妇住院分娩率至99%: the change verb governs the level after 至
+            if tag in _LEVEL_CUES:
+                level_end = max(level_end, match.end())
+    if "to" in tags:  # 提高孕产妇住院分娩率至99%: the change verb makes 至 a level
+        tags |= {f"{tag}-to" for tag in changes}
+        tags -= {"inc", "dec"}
+    for tag, end in changes.items():
+        if tag in tags and level_end > end:
+            tags.discard(tag)  # 增幅控制在10%以内: the level cue is nearer, the rate is a level
     return tags
 
 
@@ -93,12 +105,12 @@ def _tags(quantity: Quantity, window: str) -> set[str]:
     if quantity.post:
         tags.add(_POST_TAGS[quantity.post])
     if quantity.infix:
-        tags.add("gt")
+        tags.add("after-gt")
     if quantity.is_range:
         tags.add("range")
     if quantity.unit not in CHANGE_UNITS and not CHANGE_BASELINE.search(window):
         tags -= {"inc", "dec", "floor"}
-    if "inc" in tags and quantity.post in ("以上", "及以上"):
+    if "inc" in tags and _POST_TAGS.get(quantity.post) == "after-ge":
         tags.add("inc+ge")
     tags.add(f"unit:{quantity.unit}")
     return tags
@@ -173,18 +185,33 @@ def _reading(sentence: str, candidate: _Candidate, limit: int, unit: str) -> tup
     return reading, is_object
 
 
+def _distribute_head(subjects: list[str]) -> list[str]:
+    """高血压、糖尿病患者规范管理率 → 高血压患者规范管理率, 糖尿病患者规范管理率."""
+    last = subjects[-1]
+    if not INDICATOR_ENDINGS.search(last) or all(INDICATOR_ENDINGS.search(s) for s in subjects[:-1]):
+        return subjects
+    starts = [at for head in SHARED_HEADS if (at := last.find(head)) > 0]
+    if not starts:
+        return subjects
+    head = last[min(starts):]
+    return [s if INDICATOR_ENDINGS.search(s) else s + head for s in subjects[:-1]] + [last]
+
+
 def _respectively(sentence: str, span: tuple[int, int], found: list[_Candidate], readings: list[Reading]) -> list[Reading]:
-    """A、B、C分别控制在X、Y、Z以下 → names paired with numbers, cues shared."""
+    """A、B、C分别控制在X、Y、Z以下 → names paired with numbers (or one name shared), cues shared."""
     at = sentence.find(_RESPECTIVELY, span[0], span[1])
     group = [index for index, c in enumerate(found) if c.quantity.num_start > at] if at >= 0 else []
     if len(group) < 2:
         return readings
     subjects = split_subjects(sentence[found[group[0]].left:at])
+    if len(subjects) == 1:
+        subjects = subjects * len(group)  # 居民健康素养水平分别不低于22%和30% (over years)
     if len(subjects) != len(group):
         return readings
-    shared = set().union(*(found[i].tags for i in group)) - {t for t in found[group[0]].tags if t.startswith("unit:")}
+    subjects = _distribute_head(subjects)
+    shared = {t for i in group for t in found[i].tags if not t.startswith("unit:")}
     for subject, index in zip(subjects, group, strict=True):
-        tags = {t for t in shared if not t.startswith("unit:")} | {f"unit:{readings[index].unit}"}
+        tags = shared | {f"unit:{readings[index].unit}"}
         readings[index] = replace(readings[index], indicator=subject, cmp=_comparator(tags))
     return readings
 

@@ -25,6 +25,7 @@ from monitor.analysis.cues import (
     RELATIVE_YEARS,
     RESPONSIBLE_LABELS,
     REVIEW_HEADINGS,
+    YEAR_LIST,
     alternation,
 )
 from monitor.analysis.numbers import normalise_digits
@@ -221,14 +222,28 @@ def _governing(marks: list[_Mark], reading: Reading, context: _Context) -> _Mark
     return after[0] if after else context.carried
 
 
+def _years_respectively(sentence: str, readings: list[Reading]) -> dict[int, _Mark]:
+    """到2022年和2030年…分别不低于22%和30%: the n-th item of the 分别 group takes the n-th year."""
+    at = sentence.find("分别")
+    listed = YEAR_LIST.search(sentence, 0, at) if at > 0 else None
+    if listed is None:
+        return {}
+    years = [int(year) for year in re.findall(r"(?:19|20)\d{2}", listed.group("years"))]
+    group = [index for index, reading in enumerate(readings) if reading.start > at]
+    if len(group) != len(years):
+        return {}
+    return {index: _Mark(listed.start(), year, "by-year") for index, year in zip(group, years, strict=True)}
+
+
 def _sentence_targets(doc: _Document, block: Block, span: tuple[int, int], body: str,
                       context: _Context, responsible: str | None) -> list[ExtractedTarget]:
     sentence = body[span[0]:span[1]]
     readings = read_sentence(sentence)
     marks = _marks(sentence, doc.plan_year)
+    by_year = _years_respectively(sentence, readings)
     found = []
-    for reading in readings:
-        mark = _governing(marks, reading, context)
+    for index, reading in enumerate(readings):
+        mark = by_year.get(index) or _governing(marks, reading, context)
         kind = _kind(doc, sentence, reading, mark, context)
         year = mark.year if mark is not None else context.section_year or doc.default_year(kind)
         original = doc.text[block.body_start + span[0]:block.body_start + span[1]].strip()
