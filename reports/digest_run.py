@@ -39,7 +39,7 @@ from store.kinds import DigestStatus
 from store.models import Digest, Subscriber, utcnow
 from store.settings import Config
 
-__all__ = ["DigestResult", "DigestRunSummary", "resolve_recipients", "run_digests"]
+__all__ = ["DigestResult", "DigestRunSummary", "resolve_recipients", "retry_outbox", "run_digests"]
 
 @dataclass(frozen=True)
 class DigestResult:
@@ -207,3 +207,14 @@ def _copy_out(summary: DigestRunSummary, out: Path) -> None:
     if len(paths) == 1:
         out.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(paths[0], out)
+
+
+def retry_outbox(config: Config, engine: Engine, *, now: datetime | None = None) -> DigestRunSummary:
+    """Only retry digests waiting in the outbox whose time has come; build nothing new.
+
+    For a scheduler that wants refused digests retried sooner than the next digest run
+    (the backoff in ``digest.retry_base_seconds`` decides when each is due).
+    """
+    now = now or utcnow()
+    deliveries = deliver_due(config, engine, channel_for(config), now=now)
+    return DigestRunSummary(send=True, started_at=now, results=[_as_result(d, retried=True) for d in deliveries])

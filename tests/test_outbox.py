@@ -194,3 +194,21 @@ def test_killed_after_acceptance_resends_the_same_message_once(any_engine: Engin
     assert sorted(placed) == sorted(seeded.changes.values())  # each change placed once, in the one digest
     later = run_digests(config, any_engine, send=True, now=NOW + timedelta(days=1))
     assert later.delivered == 0 and len(smtp.messages) == 2
+
+
+def test_retry_outbox_retries_only_and_the_file_channel_delivers(sqlite_engine: Engine, data_dir: Path,
+                                                                 smtp: CaptureServer) -> None:
+    from reports.digest_run import retry_outbox
+
+    seed_store(sqlite_engine)
+    _subscribe(sqlite_engine)
+    smtp.refuse()
+    run_digests(make_config(data_dir, smtp.port), sqlite_engine, send=True, now=NOW)
+    assert retry_outbox(make_config(data_dir, smtp.port), sqlite_engine, now=NOW + timedelta(seconds=10)).results == []
+    to_files = make_config(data_dir, smtp.port, digest_channel="file")
+    summary = retry_outbox(to_files, sqlite_engine, now=NOW + timedelta(hours=1))
+    assert [(r.status, r.retried) for r in summary.results] == [("delivered", True)]
+    (digest,) = _digests(sqlite_engine)
+    (eml,) = (data_dir / "mail").glob("*.eml")
+    assert eml.name == digest.message_id.strip("<>") + ".eml"
+    assert eml.read_bytes().startswith(b"From: planwatch <digest@planwatch.example.org>") and smtp.messages == []
