@@ -145,6 +145,7 @@ def _series_and_targets(session: Session, archive: Archive, made: dict[str, Vers
     repost = session.get(Document, archive.documents["repost"])
     assert repost is not None
     repost.canonical_id = archive.documents["2023"]
+    repost.series_id = series.id  # the analysis files a repost under the original's series
     session.add(repost)
     for name, beds in (("2022", 6.5), ("2023", 7.0), ("2024", 7.5), ("2024b", 7.86), ("repost", 7.0)):
         version = made[name]

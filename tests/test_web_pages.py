@@ -176,6 +176,9 @@ def test_series_matrix_marks_changes_and_draws_a_chart(web: Web) -> None:
     beds = next(row for row in _rows(html, "table.matrix tbody tr") if row.startswith(BEDS))
     assert re.search(r"≥6\.5张 ≥7张 ≥7\.86张 ↑ 目标提高", beds)
     assert f"/changes/{web.archive.changes['raised']}" in _links(html)
+    # the repost is filed under the series too, but the 2023 column shows the original
+    assert f"/documents/{web.archive.documents['2023']}" in _links(html)
+    assert f"/documents/{web.archive.documents['repost']}" not in _links(html)
     svg = doc.cssselect("svg.chart")[0]
     assert len(svg.cssselect("circle")) == 3 and svg.cssselect("polyline")
     assert BEDS in svg.cssselect("title")[0].text_content()

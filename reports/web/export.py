@@ -19,6 +19,7 @@ from sqlmodel import Session, col, select
 
 from reports.templating import format_value
 from reports.web.listing import apply_filters
+from reports.web.matrix import series_plans
 from reports.web.params import DocumentFilters
 from reports.web.targets import latest_targets
 from store.models import Document, Target, Version
@@ -60,9 +61,9 @@ class TargetScope:
 def _document_ids(session: Session, scope: TargetScope) -> list[int]:
     if scope.document is not None:
         return [scope.document]
-    if scope.series is not None:
-        statement = select(Document.id).where(Document.series_id == scope.series).order_by(col(Document.plan_year), col(Document.id))
-        return [int(i) for i in session.exec(statement).all() if i is not None]
+    if scope.series is not None:  # the plans the series page shows, year by year
+        by_year, undated = series_plans(session, scope.series)
+        return [int(d.id or 0) for _, d in sorted(by_year.items())] + [int(d.id or 0) for d in undated]
     if scope.indicator is not None:
         statement = select(Target.document_id).distinct().where(Target.indicator_norm == scope.indicator).limit(EXPORT_DOCUMENT_LIMIT)
         return sorted(int(i) for i in session.exec(statement).all())

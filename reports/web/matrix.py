@@ -17,7 +17,7 @@ from reports.web.targets import latest_targets
 from store.errors import NotFound
 from store.models import Change, Document, Series, Target
 
-__all__ = ["Cell", "IndicatorTable", "MatrixRow", "SeriesMatrix", "indicator_table", "series_matrix"]
+__all__ = ["Cell", "IndicatorTable", "MatrixRow", "SeriesMatrix", "indicator_table", "series_matrix", "series_plans"]
 
 
 @dataclass
@@ -70,8 +70,9 @@ class IndicatorTable:
 
 
 def _by_year(documents: Sequence[Document]) -> dict[int, Document]:
+    """The plan shown for each year: the latest original (a repost only if nothing else)."""
     chosen: dict[int, Document] = {}
-    for document in documents:  # ordered by id: the latest of a year wins
+    for document in sorted(documents, key=lambda d: (d.canonical_id is None, d.id or 0)):
         if document.plan_year is not None:
             chosen[document.plan_year] = document
     return chosen
@@ -94,13 +95,19 @@ def _mark_changes(session: Session, series_id: int, rows: dict[str, MatrixRow]) 
             row.cells.setdefault(change.plan_year, Cell()).changes.append(change)
 
 
+def series_plans(session: Session, series_id: int) -> tuple[dict[int, Document], list[Document]]:
+    """The plan shown for each year of a series, and its plans without a year."""
+    documents = session.exec(select(Document).where(Document.series_id == series_id).order_by(col(Document.id))).all()
+    undated = [document for document in documents if document.plan_year is None and document.canonical_id is None]
+    return _by_year(documents), undated
+
+
 def series_matrix(session: Session, series_id: int) -> SeriesMatrix:
     """The series' plans by year and their targets by indicator, with changes marked."""
     series = session.get(Series, series_id)
     if series is None:
         raise NotFound(f"没有编号为 {series_id} 的系列 (no series {series_id})")
-    documents = session.exec(select(Document).where(Document.series_id == series_id).order_by(col(Document.id))).all()
-    by_year = _by_year(documents)
+    by_year, undated = series_plans(session, series_id)
     targets = latest_targets(session, [int(document.id or 0) for document in by_year.values()])
     rows: dict[str, MatrixRow] = {}
     for year, document in sorted(by_year.items()):
@@ -108,7 +115,6 @@ def series_matrix(session: Session, series_id: int) -> SeriesMatrix:
             _add(rows, target.indicator_norm or target.indicator, target.indicator, year, target, document)
     _mark_changes(session, series_id, rows)
     ordered = sorted(rows.values(), key=lambda row: (-len(row.points()), row.label))
-    undated = [document for document in documents if document.plan_year is None]
     return SeriesMatrix(series, sorted(by_year), by_year, undated, ordered)
 
 
