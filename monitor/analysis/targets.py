@@ -201,13 +201,23 @@ class _Context:
     carried: _Mark | None
 
 
+_CLAUSE_MARK = re.compile(r"[，,；;。！？!?|｜\t]")
+
+
+def _clause_of(sentence: str, reading: Reading) -> str:
+    """The clause holding a reading: 已下达… in one clause says nothing of the next."""
+    starts = [m.end() for m in _CLAUSE_MARK.finditer(sentence, 0, reading.start)]
+    end = _CLAUSE_MARK.search(sentence, reading.end)
+    return sentence[(starts[-1] if starts else 0):(end.start() if end else len(sentence))]
+
+
 def _kind(doc: _Document, sentence: str, reading: Reading, mark: _Mark | None, context: _Context) -> TargetKind:
     head = sentence[: reading.start]
     if mark is not None and doc.plan_year is not None and mark.year < doc.plan_year:
         return TargetKind.ACTUAL
     if FUTURE_CUES.search(head) or (mark is not None and mark.rule in _FORWARD_RULES):
         return TargetKind.TARGET
-    if PAST_CUES.search(sentence):
+    if PAST_CUES.search(_clause_of(sentence, reading)):
         return TargetKind.ACTUAL
     if context.section_kind is not None:
         return TargetKind.ACTUAL if context.section_kind == "review" else TargetKind.TARGET
