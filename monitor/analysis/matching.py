@@ -91,6 +91,7 @@ class TargetChange:
     similarity: float
     reasons: tuple[str, ...]
     summary: str
+    verdict: str = ""  # the summary's last words: raised, tightened (lower is better), added…
 
     @property
     def indicator(self) -> str:
@@ -275,14 +276,14 @@ def _paired(
     kind, reasons, verdict = _classify(old, new, years)
     summary = f"{new.indicator}: {format_target(old)} ({labels[0]}) → {format_target(new)} ({labels[1]}), {verdict}"
     change: ChangeName = "unchanged" if kind is None else "changed"
-    return TargetChange(change, kind, old, new, similarity, tuple(reasons), summary)
+    return TargetChange(change, kind, old, new, similarity, tuple(reasons), summary, verdict)
 
 
 def _single(target: TargetLike, change: ChangeName, label: str) -> TargetChange:
     kind = ChangeKind.TARGET_ADDED if change == "added" else ChangeKind.TARGET_REMOVED
     summary = f"{target.indicator}: {format_target(target)} ({label}), {change}"
     old, new = (None, target) if change == "added" else (target, None)
-    return TargetChange(change, kind, old, new, 0.0, (), summary)
+    return TargetChange(change, kind, old, new, 0.0, (), summary, change)
 
 
 def match_targets(

@@ -1,0 +1,154 @@
+"""Analyse stored versions: outline, targets, series, reposts, then Changes.
+
+:func:`analyse_pending` takes every ``Version`` with ``analysed_at IS NULL`` in id order,
+one transaction per version:
+
+1. the outline (``Version.outline``) and the targets (``Target`` rows, with
+   ``indicator_norm``); missing plan year / kind of plan filled from title and text;
+2. the series (``Document.series_id``, a ``Series`` row created on first sight);
+3. the repost check on a document's first version (``Document.canonical_id``), and the
+   document's MinHash signature;
+4. Changes: ``new-document`` (first version, not a repost) or ``repost``; ``text-edit``
+   against the previous version unless the difference is noise; target changes against
+   the previous version (scope ``version``) and, for a new document, against the
+   previous year's document of its series (scope ``series``); ``target-met/missed``
+   where this version reports actuals for targets earlier documents set for that year.
+
+The rows and their ``detail`` are described in :mod:`monitor.analysis.change_rows`.
+``Change.dedup_key`` is unique and the version's ``analysed_at`` is written in the same
+transaction as its rows, so a crash leaves the version pending and a re-run writes each
+finding once. A version whose analysis raises gets ``analysis_error`` (and
+``analysed_at``) and is skipped; the run goes on.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlmodel import Session, col, select
+
+from monitor.analysis.reposts import RepostIndex
+from monitor.analysis.version_analysis import VersionAnalysis, analyse_version
+from store.engine import session_scope
+from store.errors import StoreError
+from store.models import Version, utcnow
+
+__all__ = ["AnalysisSummary", "Progress", "analyse_pending", "pending_version_ids"]
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[int, int], None]  # (versions done, versions pending at the start)
+_ERROR_CHARS = 2000
+
+
+@dataclass
+class AnalysisSummary:
+    """What one run of the analysis did."""
+
+    analysed: int = 0
+    failed: int = 0
+    skipped: int = 0  # analysed meanwhile by another process
+    changes: Counter[str] = field(default_factory=Counter)
+    errors: list[tuple[int, str]] = field(default_factory=list)  # (version id, one line)
+
+    @property
+    def change_count(self) -> int:
+        return sum(self.changes.values())
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "analysed": self.analysed, "failed": self.failed, "skipped": self.skipped,
+            "changes": dict(sorted(self.changes.items())),
+            "errors": [{"version_id": vid, "error": message} for vid, message in self.errors],
+        }
+
+
+def pending_version_ids(session: Session) -> list[int]:
+    """Versions not analysed yet, oldest first."""
+    statement = select(Version.id).where(col(Version.analysed_at).is_(None)).order_by(col(Version.id))
+    return [vid for vid in session.exec(statement).all() if vid is not None]
+
+
+class _Reposts:
+    """The repost index, loaded on first need and updated only after a commit."""
+
+    def __init__(self) -> None:
+        self.index: RepostIndex | None = None
+
+    def get(self, session: Session) -> RepostIndex:
+        if self.index is None:
+            self.index = RepostIndex.load(session)
+        return self.index
+
+    def apply(self, result: VersionAnalysis) -> None:
+        if self.index is not None and result.indexed is not None:
+            self.index.put(*result.indexed)
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return f"{type(exc).__name__}: {text}"[:_ERROR_CHARS]
+
+
+def _record_failure(engine: Engine, version_id: int, message: str) -> None:
+    with session_scope(engine) as session:
+        version = session.get(Version, version_id)
+        if version is not None:
+            version.analysis_error = message
+            version.analysed_at = utcnow()
+            session.add(version)
+
+
+def _analyse_one(engine: Engine, version_id: int, reposts: _Reposts) -> VersionAnalysis | None:
+    """Analyse one version in its own transaction; None when another process got there first."""
+    with session_scope(engine) as session:
+        version = session.exec(select(Version).where(Version.id == version_id).with_for_update()).first()
+        if version is None or version.analysed_at is not None:
+            return None
+        return analyse_version(session, version, reposts.get)
+
+
+def _count(summary: AnalysisSummary, reposts: _Reposts, result: VersionAnalysis | None) -> None:
+    if result is None:
+        summary.skipped += 1
+        return
+    reposts.apply(result)
+    summary.analysed += 1
+    summary.changes.update(result.change_kinds)
+
+
+def _fail(engine: Engine, summary: AnalysisSummary, version_id: int, exc: Exception) -> None:
+    message = _one_line(exc)
+    log.warning("analysis of version %s failed: %s", version_id, message)
+    _record_failure(engine, version_id, message)
+    summary.failed += 1
+    summary.errors.append((version_id, message))
+
+
+def analyse_pending(engine: Engine, *, progress: Progress | None = None, limit: int | None = None) -> AnalysisSummary:
+    """Analyse every pending version (at most ``limit``), one transaction each.
+
+    A version that fails is recorded and skipped; only a failing database ends the run.
+    """
+    with Session(engine) as session:
+        pending = pending_version_ids(session)[:limit]
+    summary = AnalysisSummary()
+    reposts = _Reposts()
+    for done, version_id in enumerate(pending, 1):
+        try:
+            _count(summary, reposts, _analyse_one(engine, version_id, reposts))
+        except IntegrityError:  # another process wrote the same findings first
+            summary.skipped += 1
+        except (StoreError, OperationalError):
+            raise  # the database itself is failing: stop; every committed version is complete
+        except Exception as exc:
+            _fail(engine, summary, version_id, exc)
+        if progress is not None:
+            progress(done, len(pending))
+    return summary

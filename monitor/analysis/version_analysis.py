@@ -1,0 +1,141 @@
+"""Analyse one stored version inside the caller's transaction (see pipeline.py for the order)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from datasketch import MinHash
+from sqlalchemy import insert
+from sqlmodel import Session, col, delete, select
+
+from monitor.analysis.change_rows import new_document_change, repost_change
+from monitor.analysis.findings import (
+    AnalysisContext,
+    attainment_changes,
+    edit_changes,
+    series_changes,
+)
+from monitor.analysis.lookups import previous_version
+from monitor.analysis.matchrules import normalise_indicator
+from monitor.analysis.outline import Outline, build_outline
+from monitor.analysis.planmeta import detect_doc_type, detect_plan_year
+from monitor.analysis.reposts import RepostIndex, RepostMatch, pack_signature, shingles, signature
+from monitor.analysis.series import assign_series, region_words
+from monitor.analysis.targets import ExtractedTarget, extract_targets
+from store.kinds import TargetKind
+from store.models import Change, Document, Target, Version, utcnow
+from store.texts import get_text
+
+__all__ = ["IndexGetter", "VersionAnalysis", "analyse_version"]
+
+IndexGetter = Callable[[Session], RepostIndex]
+# A title-like line at the top of the text names the kind of plan when the title does not.
+_OPENING_LINES = 6
+_TITLE_CHARS = 60
+
+
+@dataclass
+class VersionAnalysis:
+    """What analysing one version did; ``indexed`` goes into the repost index after commit."""
+
+    version_id: int
+    change_kinds: list[str] = field(default_factory=list)
+    indexed: tuple[int, MinHash] | None = None
+
+
+def _fill_metadata(document: Document, version: Version, text: str, outline: Outline) -> None:
+    """Plan year and kind of plan from the title, else the text's opening lines, when the crawler left them empty."""
+    title = document.title or version.title
+    if document.plan_year is None:
+        document.plan_year = detect_plan_year(title, text, document.published_on or version.published_on)
+    if not document.doc_type:
+        openings = [line for line in outline.preamble[:_OPENING_LINES] if len(line) <= _TITLE_CHARS]
+        document.doc_type = next((kind for line in [title, *openings] if (kind := detect_doc_type(line))), "")
+
+
+def _store_targets(session: Session, ctx: AnalysisContext) -> None:
+    """Replace the version's Target rows (a re-analysis never doubles them), in one bulk insert."""
+    session.exec(delete(Target).where(col(Target.version_id) == ctx.version.id))
+    rows = [
+        {
+            "version_id": ctx.version.id, "document_id": ctx.document.id, "position": position,
+            "indicator": target.indicator[:500], "indicator_norm": normalise_indicator(target.indicator, ctx.regions)[:500],
+            "value": target.value, "value_max": target.value_max, "unit": target.unit, "cmp": target.cmp.value,
+            "deadline": target.deadline, "kind": target.kind.value, "sentence": target.sentence,
+            "section": target.section[:1000], "responsible": target.responsible,
+        }
+        for position, target in enumerate(ctx.targets)
+    ]
+    if rows:
+        session.execute(insert(Target), rows)
+
+
+def _check_repost(
+    session: Session, document: Document, items: set[str], first: bool, index: IndexGetter
+) -> RepostMatch | None:
+    if not first or document.canonical_id is not None or not items:
+        return None
+    match = index(session).find_original(session, document, items)
+    if match is not None:
+        document.canonical_id = match.original.id
+    return match
+
+
+def _changes(ctx: AnalysisContext, previous: Version | None, match: RepostMatch | None) -> list[Change]:
+    document, version = ctx.document, ctx.version
+    if document.canonical_id is not None:  # a repost: reported once, its edits are the original's business
+        return [repost_change(document, version, match)] if match is not None else []
+    changes: list[Change] = []
+    if previous is None:
+        count = sum(target.kind == TargetKind.TARGET for target in ctx.targets)
+        changes.append(new_document_change(document, version, count))
+        changes += series_changes(ctx)
+    else:
+        changes += edit_changes(ctx, previous)
+    return changes + attainment_changes(ctx)
+
+
+def _add_new(session: Session, changes: list[Change]) -> list[str]:
+    """Insert the changes whose dedup_key is not stored yet; their kinds."""
+    keys = [change.dedup_key for change in changes]
+    stored = set(session.exec(select(Change.dedup_key).where(col(Change.dedup_key).in_(keys))).all()) if keys else set()
+    added: list[str] = []
+    for change in changes:
+        if change.dedup_key not in stored:
+            stored.add(change.dedup_key)
+            session.add(change)
+            added.append(change.kind)
+    return added
+
+
+def _extract(text: str, plan_year: int | None) -> list[ExtractedTarget]:
+    return extract_targets(text, plan_year=plan_year)
+
+
+def analyse_version(session: Session, version: Version, index: IndexGetter) -> VersionAnalysis:
+    """Outline, targets, series, repost check and Changes of one version; sets ``analysed_at``."""
+    document = session.get(Document, version.document_id)
+    if document is None:
+        raise LookupError(f"version {version.id} has no document {version.document_id}")
+    text = get_text(session, version.text_hash)
+    outline = build_outline(text)
+    _fill_metadata(document, version, text, outline)
+    version.outline = outline.to_json()
+    ctx = AnalysisContext(session, document, version, text, _extract(text, document.plan_year),
+                          region_words(document.region, document.agency))
+    _store_targets(session, ctx)
+    if document.series_id is None:
+        assign_series(session, document)
+    previous = previous_version(session, version)
+    items = shingles(text)
+    match = _check_repost(session, document, items, previous is None, index)
+    minhash = signature(items) if items else None
+    document.minhash = pack_signature(minhash) if minhash is not None else None
+    session.add(document)
+    session.flush()
+    kinds = _add_new(session, _changes(ctx, previous, match))
+    version.analysed_at, version.analysis_error = utcnow(), None
+    session.add(version)
+    indexed = (document.id or 0, minhash) if minhash is not None and document.canonical_id is None else None
+    return VersionAnalysis(version.id or 0, kinds, indexed)
