@@ -12,7 +12,8 @@ robots.txt, retries with backoff):
   fetched and read, a new version through the spider's store path;
 - list page 304, or 200 with the same links → nothing to discover; links to unknown
   documents or unknown list pages → handed to the Scrapy spider for discovery
-  (new documents only; everything known is skipped).
+  (new documents only; everything known is skipped); 404/410 → counted once and
+  forgotten (a column that lost a page).
 
 When nothing changed, Scrapy is not started at all.
 """
@@ -38,7 +39,10 @@ from store.models import utcnow
 from store.settings import Config
 from store.versions import FetchedAttachment
 
-__all__ = ["RevalidateResult", "revalidate_source"]
+__all__ = ["GONE_STATUSES", "RevalidateResult", "revalidate_source"]
+
+# A known list page answering these is gone (the column shrank): counted once, then forgotten.
+GONE_STATUSES = frozenset({404, 410})
 
 logger = logging.getLogger(__name__)
 
@@ -66,6 +70,7 @@ class _Pass:
         self.when = utcnow()
         self.result = RevalidateResult()
         self.listings: list[ListingItem] = []
+        self.gone_listings: list[str] = []
 
     async def fetch(self, url: str, validators: tuple[str | None, str | None] = (None, None)) -> RawCapture | None:
         """The answer, or None after counting the failure by kind."""
@@ -91,6 +96,8 @@ class _Pass:
             return
         if raw.status != 200:
             self.fail(page.url, f"http-{raw.status}")
+            if raw.status in GONE_STATUSES:
+                self.gone_listings.append(page.url)
             return
         links = read_list_page(decode_html(raw.body, raw.header("Content-Type")), page.url, self.context.source)
         capture(self.context.warc, raw)
@@ -144,6 +151,7 @@ class _Pass:
         store = self.context.store
         store.save_not_modified_many(self.result.not_modified_ids, self.when)
         store.save_listings(self.listings)
+        store.forget_listings(self.gone_listings)
 
 
 def _unknown_start_urls(context: CrawlContext, known: KnownPages) -> list[str]:

@@ -17,8 +17,10 @@ KeyboardInterrupt by the caller) as ``interrupted``, and re-raised.
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import os
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -87,6 +89,10 @@ class CrawlSummary:
     def new_versions(self) -> int:
         return int(self.counts.get("new_versions", 0))
 
+    @property
+    def new_documents(self) -> int:
+        return int(self.counts.get("new_documents", 0))
+
     def as_dict(self) -> dict[str, Any]:
         return {"source": self.source_id, "run_id": self.run_id, "status": self.status.value, "mode": self.mode,
                 "started_at": self.started_at, "finished_at": self.finished_at, **self.counts, "message": self.message}
@@ -127,6 +133,7 @@ def crawl_source(
         status, message = _status(tally, reason)
     except KeyboardInterrupt:
         status, message = RunStatus.INTERRUPTED, "interrupted (Ctrl-C or SIGTERM)"
+        _drop_cut_short_coroutines()
         raise
     except Exception as exc:
         logger.exception("crawl of %s failed", source.id)
@@ -181,6 +188,13 @@ async def _run_scrapy(config: Config, context: CrawlContext, plan: CrawlPlan) ->
     await runner.crawl(crawler, plan=plan)
     reason = crawler.stats.get_value("finish_reason") if crawler.stats else None
     return str(reason) if reason is not None else None
+
+
+def _drop_cut_short_coroutines() -> None:
+    """Collect the coroutines an interrupted event loop never started, without a warning each."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        gc.collect()
 
 
 def _status(tally: CrawlTally, reason: str | None) -> tuple[RunStatus, str]:

@@ -116,6 +116,16 @@ class DocumentStore:
                 document.last_status = status
                 session.add(document)
 
+    def forget_listings(self, urls: list[str]) -> None:
+        """List pages that are gone: not re-checked again (documents keep their versions)."""
+        if not urls:
+            return
+        with session_scope(self.engine) as session:
+            for url in urls:
+                row = session.get(ListingPage, url)
+                if row is not None:
+                    session.delete(row)
+
     def save_listings(self, items: Iterable[ListingItem]) -> None:
         with session_scope(self.engine) as session:
             for item in items:

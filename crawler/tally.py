@@ -24,6 +24,7 @@ __all__ = ["ERROR_KINDS", "SKIP_KINDS", "CrawlTally", "error_kind"]
 # names, not classes, so one table serves Scrapy, aiohttp and asyncio exceptions.
 ERROR_KINDS: tuple[tuple[str, str, str], ...] = (
     ("IgnoreRequest", "robots.txt", "robots-disallowed"),
+    ("RobotsDisallowed", "", "robots-disallowed"),
     ("IgnoreRequest", "max redirections", "redirect-loop"),
     ("IgnoreRequest", "offsite", "offsite"),
     ("TooManyRedirects", "", "redirect-loop"),
@@ -44,9 +45,12 @@ ERROR_KINDS: tuple[tuple[str, str, str], ...] = (
     ("ServerDisconnectedError", "", "connection"),
     ("ClientOSError", "", "connection"),
     ("IgnoreRequest", "", "ignored"),
+    ("CancelledError", "", "cancelled"),
 )
 
-SKIP_KINDS = frozenset({"robots-disallowed", "offsite"})
+# Counted, but not failures: robots.txt said no, a link to another site, requests cut
+# short because the run was interrupted (the run's status says so already).
+SKIP_KINDS = frozenset({"robots-disallowed", "offsite", "cancelled"})
 
 
 def error_kind(exc: BaseException, status: int | None = None) -> str:

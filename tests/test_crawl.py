@@ -332,3 +332,21 @@ def test_an_interrupted_crawl_is_recorded_as_interrupted(fixture_site: FixtureSi
     with Session(engine) as session:
         last = session.exec(select(CrawlRun).order_by(col(CrawlRun.id).desc())).first()
     assert last is not None and last.status == "interrupted" and last.finished_at is not None
+
+
+def test_crawl_and_revalidation_on_postgresql(fixture_site: FixtureSite, tmp_path: Path, pg_url: str) -> None:
+    config = crawl_config(tmp_path, database_url=pg_url)
+    engine = _store(config)
+    sources = site_sources(fixture_site, "fixture-gy", "fixture-sn")
+    first = crawl_sources(config, sources)
+    again = crawl_sources(config, sources)
+    fixture_site.set_state("next")
+    third = crawl_sources(config, sources)
+    expected = [len(plans_in("initial", s.id)) for s in sources]
+    assert [s.new_versions for s in first] == expected
+    assert [(s.mode, s.new_versions) for s in again] == [("revalidate", 0), ("revalidate", 0)]
+    assert [s.new_versions for s in third] == [2, 0]  # fixture-gy: the edited and the new plan
+    with Session(engine) as session:
+        titles = set(session.exec(select(Document.title)).all())
+    assert {p.title for p in plans_in("next") if p.source_id in {"fixture-gy", "fixture-sn"}} <= titles
+    engine.dispose()

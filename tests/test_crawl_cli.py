@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -103,3 +105,24 @@ def test_crawl_before_db_upgrade_says_what_to_do(fixture_site: FixtureSite, tmp_
     result = planwatch({"PLANWATCH_DATA_DIR": str(tmp_path / "data"), **FAST}, "crawl", "--sources", str(sources))
     assert result.returncode == 2 and "planwatch db upgrade" in result.stderr
     assert fixture_site.requests == []
+
+
+def test_sigterm_ends_the_crawl_as_interrupted_with_exit_code_130(fixture_site: FixtureSite, tmp_path: Path) -> None:
+    sources = tmp_path / "sources.toml"
+    faults = [s for s in demo_sources(fixture_site.base_url, include_faults=True) if s.id == "fixture-faults"]
+    sources.write_text(render_sources_toml(faults), encoding="utf-8")
+    env = {"PLANWATCH_DATA_DIR": str(tmp_path / "data"), "PLANWATCH_SOURCES_FILE": str(sources),
+           "PLANWATCH_CRAWL_AUTOTHROTTLE": "false"}  # default 30 s timeout: /slow (5 s) is in flight
+    assert planwatch(env, "db", "upgrade").returncode == 0
+    full = {key: value for key, value in os.environ.items() if not key.startswith("PLANWATCH_")} | env
+    process = subprocess.Popen([PLANWATCH, "crawl"], env=full, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while not any(entry.path == "/slow" for entry in fixture_site.requests):
+        assert time.monotonic() < deadline and process.poll() is None, "the crawl never reached /slow"
+        time.sleep(0.05)
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130 and stderr.strip() == "interrupted", stderr
+    (run,) = json.loads(planwatch(env, "runs", "--json").stdout)
+    assert (run["status"], run["message"]) == ("interrupted", "interrupted (Ctrl-C or SIGTERM)")
+    assert run["finished_at"] is not None
