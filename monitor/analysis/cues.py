@@ -62,9 +62,9 @@ STRONG_UNITS: tuple[str, ...] = (
     "株", "剂", "剂次", "人份", "管", "瓶", "吨", "亩", "平方公里", "千米", "米", "倍", "级", "种", "类", "枚",
     "门", "床位", "分", "克",
 )
-# Units of time: in plans they mostly describe how to operate (24小时值班, 30天满负荷);
-# they are quantities only after a level cue (控制在9天以内, 缩短到12分钟).
-WEAK_UNITS: tuple[str, ...] = ("小时", "分钟", "秒", "天", "日", "周", "个月", "月", "年")
+# Units of time: in plans they mostly describe how to operate (24小时值班, 30天满负荷,
+# 48小时内报告); they are quantities only after a level cue (控制在9天以内, 缩短到12分钟).
+WEAK_UNITS: tuple[str, ...] = ("小时", "分钟", "秒", "天", "日", "周", "个月", "年")
 
 # Written forms that mean the same unit: (as written, unit reported).
 UNIT_ALIASES: tuple[tuple[str, str], ...] = (
@@ -260,7 +260,7 @@ _POPULATION = (
 )
 TRAPS: tuple[Trap, ...] = (
     _trap("document-number", r"[〔\[［(（【]\s*(?:19|20)\d{2}\s*[〕\]］)）】]\s*\d+\s*号?|\d+\s*号"),
-    _trap("date", r"(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月](?:\s*\d{1,2}\s*日?)?|\d{1,2}\s*月\s*\d{1,2}\s*日|\d{1,2}\s*月(?:份|底|末|初|中旬|上旬|下旬)?|\d{1,2}\s*日|\d{1,2}:\d{2}"),
+    _trap("date", r"(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月](?:\s*\d{1,2}\s*日?)?|\d{1,2}\s*月\s*\d{1,2}\s*日|(?<![\d.])\d{1,2}\s*月(?:份|底|末|初|中旬|上旬|下旬)?|(?<![\d.])\d{1,2}\s*日(?:前|之前|以前|起|止)|\d{1,2}:\d{2}"),
     _trap("year-span", r"(?:19|20)\d{2}\s*年?\s*[-—~～至到]\s*(?:19|20)\d{2}\s*年?"),
     _trap("year", r"(?<![\d.])(?:19|20)\d{2}\s*(?:年度?|版|届)"),
     _trap("ordinal", rf"第\s*[\d{CN_DIGITS}]+"),
@@ -274,8 +274,7 @@ TRAPS: tuple[Trap, ...] = (
     _trap("age-qualifier", rf"{_AGE}\s*(?:以上|以下|及以上|及以下|之间)?\s*(?=(?:{_POPULATION}))(?!(?:以上|以下)(?:[^\u4e00-\u9fff]|$))"),
     _trap("grade", r"\d+\s*级\s*(?:及以上|以上|及以下)?\s*(?:医院|公立|综合|医疗|手术|甲等|乙等|专科|中医|妇幼|疾控|机构|以上医院|重点)|[一二三]\s*级|[一二三]\s*甲|[二三]\s*乙"),
     _trap("inline-number", r"[（(]\s*\d{1,2}\s*[)）]|^\s*\d{1,2}\s*[.．、](?!\d)|[①-⑳]"),
-    _trap("condition-threshold", r"(?:(?:不足|不到|少于|多于|超过|低于|高于)\s*)?\d+(?:\.\d+)?\s*(?:人|户|张|个|家|万人|床|分)?\s*(?:以上|以下|以内|及以上|及以下)?\s*(?:等|的)(?=[\u4e00-\u9fff])"),
-    _trap("duration-rule", r"\d+\s*(?:小时|分钟|秒|天|日|周|个月)\s*(?:内|以内|之内)?\s*(?=[\u4e00-\u9fff])(?![以左])"),
+    _trap("condition-threshold", r"(?:(?:不足|不到|少于|多于|超过|低于|高于)\s*)?\d+(?:\.\d+)?\s*(?:人|户|张|个|家|万人|床|分|天|小时|分钟|个月)?\s*(?:以上|以下|以内|及以上|及以下)?\s*(?:等|的)(?=[\u4e00-\u9fff])"),
     _trap("long-digits", r"\d{7,}"),
     _trap("record-number", r"\d+\s*/\s*(?:19|20)\d{2}\s*-\s*\d+"),
 )

@@ -47,6 +47,7 @@ _REACH = {"inc": 5, "dec": 5, "floor": 3, "eq": 1, "to": 0}
 _DEFAULT_REACH = 6
 _LEVEL_CUES = frozenset(("ge", "gt", "le", "lt", "approx"))
 _NEEDS_CUE = frozenset((*WEAK_UNITS, "级", "倍", ""))
+_BEFORE_LEVEL_TAGS = frozenset(("ge", "gt", "le", "lt", "approx", "inc", "dec", "floor", "to", "inc-to", "dec-to"))
 _LEVEL_TAGS = frozenset(("ge", "gt", "le", "lt", "approx", "inc", "dec", "floor", "to", "inc-to", "dec-to", "range",
                          "after-ge", "after-le", "after-about", "after-gt"))
 _RESPECTIVELY = "分别"
@@ -143,6 +144,8 @@ def _accepted(quantity: Quantity, window: str, following: str, tags: set[str]) -
         return False
     if quantity.chinese:
         return _chinese_amount(quantity, window, following, tags)
+    if quantity.weak:
+        return bool(tags & _BEFORE_LEVEL_TAGS)  # 48小时内报告 is a rule; 缩短到12分钟 a level
     if quantity.unit in _NEEDS_CUE and not quantity.multiplied:
         return bool(tags & _LEVEL_TAGS)
     return True
