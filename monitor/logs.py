@@ -53,7 +53,10 @@ _OURS_ATTR = "_planwatch_handler"
 _URL_PASSWORD = re.compile(r"(?P<head>[a-z][a-z0-9+.-]*://[^/\s:@]+:)(?P<secret>[^@\s/]+)(?=@)", re.I)
 _BARE = re.compile(r"^[^\s=\"]+$")
 # Loggers of libraries that talk too much at INFO; their warnings still come through.
-_QUIET = {"apscheduler": logging.WARNING, "aiosmtpd": logging.WARNING, "mail.log": logging.WARNING}
+# APScheduler's job errors, misses and skips are logged as planwatch events by the daemon.
+_QUIET = {"apscheduler": logging.WARNING, "apscheduler.executors": logging.CRITICAL,
+          "apscheduler.scheduler": logging.ERROR, "alembic": logging.WARNING,
+          "aiosmtpd": logging.WARNING, "mail.log": logging.WARNING}
 
 
 def get_logger(name: str) -> logging.Logger:
@@ -61,9 +64,14 @@ def get_logger(name: str) -> logging.Logger:
     return logging.getLogger(f"planwatch.{name}")
 
 
-def log_event(logger: logging.Logger, event: str, level: int = logging.INFO, **fields: Any) -> None:
-    """Log ``event`` with ``fields`` as separate keys (not pasted into a message string)."""
-    logger.log(level, event, extra={_FIELDS_ATTR: fields}, stacklevel=2)
+def log_event(
+    logger: logging.Logger, event: str, level: int = logging.INFO, *, exc_info: bool = False, **fields: Any
+) -> None:
+    """Log ``event`` with ``fields`` as separate keys (not pasted into a message string).
+
+    ``exc_info=True`` inside an ``except`` block adds the traceback (on the same line).
+    """
+    logger.log(level, event, exc_info=exc_info, extra={_FIELDS_ATTR: fields}, stacklevel=2)
 
 
 def log_path(config: Config) -> Path:
@@ -98,8 +106,16 @@ class RedactSecrets(logging.Filter):
         return self.redact(value) if isinstance(value, str) else value
 
 
+def _plain(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list | tuple) and all(isinstance(item, str | int | float) for item in value):
+        return ",".join(str(item) for item in value)  # due=fixture-gy,fixture-sn
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
 def _quote(value: Any) -> str:
-    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
+    text = _plain(value)
     if text and _BARE.match(text):
         return text
     return json.dumps(text, ensure_ascii=False)
@@ -185,6 +201,7 @@ def setup_logging(
     config: Config,
     *,
     stderr: bool = True,
+    stderr_level: int | str | None = None,
     to_file: bool = True,
     max_bytes: int = MAX_BYTES,
     backups: int = BACKUPS,
@@ -192,7 +209,8 @@ def setup_logging(
     """Send every log record (ours, Scrapy's, APScheduler's) to stderr and the rotating file.
 
     Safe to call again (a child process, a test): planwatch's handlers are replaced,
-    never added twice. Returns the ``planwatch`` logger.
+    never added twice. ``stderr_level`` raises the bar for stderr only (``run --once``
+    shows warnings there and keeps the rest for the file). Returns the ``planwatch`` logger.
     """
     root = logging.getLogger()
     _remove_our_handlers(root)
@@ -200,7 +218,10 @@ def setup_logging(
     redact = RedactSecrets(_secrets(config))
     handlers: list[logging.Handler] = []
     if stderr:
-        handlers.append(logging.StreamHandler(sys.stderr))
+        console = logging.StreamHandler(sys.stderr)
+        if stderr_level is not None:
+            console.setLevel(stderr_level)
+        handlers.append(console)
     if to_file:
         handlers.append(SharedRotatingFileHandler(log_path(config), max_bytes, backups))
     for handler in handlers:

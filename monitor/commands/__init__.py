@@ -30,5 +30,8 @@ COMMANDS: dict[str, CommandEntry] = {
     "subscribers": CommandEntry("subscribers", "Add, list and remove digest subscribers and their filters."),
     "digest": CommandEntry("digest", "Render digests of what changed, or send them (--send)."),
     "feed": CommandEntry("feed", "Write an Atom feed of changes, all or filtered."),
+    "run": CommandEntry("run", "Run one cycle (crawl what is due, analyse, send digests) for cron."),
+    "daemon": CommandEntry("daemon", "Run the scheduler: crawls and digests on their schedules."),
+    "status": CommandEntry("status", "Show each source's last crawl, failures in a row and next crawl."),
     "extract": CommandEntry("extract", "Print the targets and actuals of one plan page or text file."),
 }

@@ -1,0 +1,107 @@
+"""``planwatch run --once``: one full cycle, for system cron or a systemd timer."""
+
+from __future__ import annotations
+
+import logging
+import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+import click
+
+from monitor.commands._output import echo_json, local_time
+from monitor.context import AppContext, pass_app
+from store.sources_config import load_sources
+
+__all__ = ["command", "describe_step"]
+
+
+def describe_step(step: Any) -> str:
+    """One human line for a finished step of a cycle."""
+    if step.status == "skipped":
+        return f"{step.name}: skipped ({step.detail.get('reason', '')})"
+    if step.status == "failed":
+        return f"{step.name}: FAILED {step.error}"
+    if step.name == "crawl":
+        runs = ", ".join(f"{r['source']} {r['status']} ({r.get('new_versions', 0)} new versions)"
+                         for r in step.detail.get("runs", []))
+        return f"crawl: {runs}"
+    details = ", ".join(f"{key} {value}" for key, value in step.detail.items() if not isinstance(value, list | dict))
+    return f"{step.name}: ok{' (' + details + ')' if details else ''}"
+
+
+@contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """systemd stopping the timer's service ends the cycle like Ctrl-C: runs recorded as interrupted."""
+
+    def _raise(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, _raise)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+@click.command(name="run")
+@click.option("--once", is_flag=True, help="Run one cycle and exit (required; `planwatch daemon` is the long-running mode).")
+@click.option("--wait", is_flag=True, help="When another cycle is running, wait for it instead of exiting with code 5.")
+@click.option("--all", "force_all", is_flag=True, help="Crawl every enabled source, due or not.")
+@click.option("--no-digest", is_flag=True, help="Crawl and analyse only; send no digest.")
+@click.option("--sources", "sources_file", type=click.Path(path_type=Path, dir_okay=False),
+              help="Sources file (TOML); default: the sources_file setting.")
+@click.option("--json", "as_json", is_flag=True, help="Print the cycle summary as JSON.")
+@click.option("--quiet", is_flag=True, help="Print nothing unless something went wrong (for cron mail).")
+@pass_app
+def command(app: AppContext, once: bool, wait: bool, force_all: bool, no_digest: bool,
+            sources_file: Path | None, as_json: bool, quiet: bool) -> None:
+    """Run one cycle: crawl the sources that are due, analyse, send digests.
+
+    A source is due when its schedule (its own, else schedule.crawl) fired since its
+    last crawl started, or it never ran; digests go out when digest.schedule fired
+    since the last digest. Only one cycle runs at a time (a file lock in the data
+    directory, or an advisory lock on PostgreSQL): a second one exits at once with
+    code 5, or waits with --wait. Exit code 1 when a step failed. Every event is also
+    logged to <data_dir>/logs/planwatch.log.
+
+    \b
+    Example:
+      planwatch run --once
+      planwatch run --once --all --no-digest
+      */15 * * * *  planwatch run --once --quiet      # crontab
+    """
+    if not once:
+        raise click.UsageError("planwatch run needs --once (for the long-running scheduler use `planwatch daemon`)")
+    from monitor.cycle import CycleOptions, run_once
+    from monitor.logs import setup_logging
+
+    setup_logging(app.config, stderr_level=logging.WARNING)
+    sources = load_sources(sources_file or app.config.sources_file)
+    engine = app.engine()
+
+    def say(text: str) -> None:
+        if not (quiet or as_json):
+            click.echo(text)
+
+    options = CycleOptions(force_all=force_all, digest=not no_digest, on_step=lambda step: say(describe_step(step)))
+
+    def waiting(where: str) -> None:
+        click.echo(f"another planwatch cycle is running; waiting for it to finish ({where})", err=True)
+
+    with _sigterm_as_interrupt():
+        summary = run_once(app.config, engine, sources, options, wait=wait, on_wait=waiting)
+    if as_json:
+        echo_json(summary.as_dict())
+    else:
+        zone = str(app.config["timezone"])
+        say(f"cycle {local_time(summary.started_at, zone)}: {len(summary.due)} due, {len(summary.not_due)} not due")
+    if summary.failed_steps:
+        if quiet:
+            for step in summary.steps:
+                if step.status == "failed":
+                    click.echo(describe_step(step), err=True)
+        raise click.exceptions.Exit(1)
