@@ -51,6 +51,7 @@ _CLOSERS = "。！？!?；;”’）)」』】"
 _DANGLING = re.compile(r"(?:达到|达|为|在|控制在|提高到|提升至|降至|不低于|不超过|超过|和|及|与|的|对|将|把|从|由|向|至|到|等)$")
 _TITLE_END = re.compile(r"(?:要点|方案|通知|意见|计划|规划|办法|细则|报告|总结|回顾|目标|任务|要求|措施|保障)$")
 _HEADING_MAX = 40
+_SPACES = re.compile(r"\s+")
 
 
 def match_numbering(line: str) -> tuple[str, str] | None:
@@ -186,9 +187,19 @@ def _paragraphs(text: str) -> list[tuple[int, int, tuple[str, str] | None]]:
     return merged
 
 
+def _flat(text: str) -> str:
+    """A paragraph on one line: wrapped lines joined (no space between Chinese characters)."""
+    return _SPACES.sub(lambda m: " " if _ascii_pair(m) else "", text.strip())
+
+
+def _ascii_pair(match: re.Match[str]) -> bool:
+    before, after = match.string[match.start() - 1], match.string[match.end()]
+    return before.isascii() and before.isalnum() and after.isascii() and after.isalnum()
+
+
 def _split_heading(body: str) -> tuple[str, str]:
     """(heading, paragraph text) of a numbered line: "健全体制机制。坚持…" → both parts."""
-    flat = " ".join(body.split())
+    flat = _flat(body)
     cut = re.search(r"[。；;！？!?]", flat)
     if cut is None and len(flat) <= 60:
         return flat, ""
@@ -237,7 +248,7 @@ class _Builder:
         return section
 
     def add(self, text: str, start: int, end: int, numbering: tuple[str, str] | None) -> None:
-        flat = " ".join(text[start:end].split())
+        flat = _flat(text[start:end])
         if numbering is None:
             target = self.stack[-1].paragraphs if self.stack else self.preamble
             target.append(flat)
