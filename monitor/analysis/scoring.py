@@ -95,12 +95,13 @@ def score_document(name: str, predicted: Iterable[Any], expected: Sequence[Mappi
             if _values_match(p_item, e_item):
                 similarity = indicator_similarity(str(p_item["indicator"]), str(e_item["indicator"]))
                 if similarity >= SIMILARITY:
-                    candidates.append((-similarity, abs(p_index - e_index), p_index, e_index))
+                    agreement = sum(str(_field(p_item, f)) == str(_field(e_item, f)) for f in FIELDS)
+                    candidates.append((-similarity, -agreement, abs(p_index - e_index), p_index, e_index))
     candidates.sort()
     used_p: set[int] = set()
     used_e: set[int] = set()
     pairs = []
-    for _, _, p_index, e_index in candidates:
+    for *_, p_index, e_index in candidates:
         if p_index not in used_p and e_index not in used_e:
             used_p.add(p_index)
             used_e.add(e_index)
