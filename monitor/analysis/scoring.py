@@ -4,7 +4,8 @@ A predicted item matches an expected one when the values are equal (relative
 tolerance 1e-6; ``value_max`` too when both give one) and the indicators are similar:
 after removing spaces, quotes and brackets one contains the other, or
 ``rapidfuzz.fuzz.partial_ratio`` reaches :data:`SIMILARITY`. Pairs are made one to
-one, greedily, most similar first. On matched pairs the scorer also counts how often
+one, greedily: most similar first, then the pair agreeing on more fields, then the
+nearer in text order. On matched pairs the scorer also counts how often
 ``cmp``, ``unit``, ``deadline`` and ``kind`` agree, the fields a digest shows.
 """
 
