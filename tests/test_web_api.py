@@ -90,7 +90,7 @@ def test_api_series_and_indicator(web: Web) -> None:
     series = web.client.get(f"/api/series/{web.archive.series_id}").json()
     assert series["years"] == [2022, 2023, 2024]
     row = next(r for r in series["rows"] if r["key"] == BEDS)
-    assert row["cells"]["2024"]["changes"] == ["target-raised"] and row["unit"] == "张"
+    assert row["cells"]["2024"]["changes"] == ["target-raised", "target-raised"] and row["unit"] == "张"
     assert [row["cells"][y]["targets"][0]["value"] for y in ("2022", "2023", "2024")] == [6.5, 7.0, 7.86]
     indicator = web.client.get(f"/api/indicators/{quote(BEDS, safe='')}").json()
     assert [r["key"] for r in indicator["rows"]] == ["贵阳市", "遂宁市"] and indicator["series"] == [web.archive.series_id]
@@ -98,8 +98,10 @@ def test_api_series_and_indicator(web: Web) -> None:
 
 def test_api_changes(web: Web) -> None:
     raised = web.client.get("/api/changes", params={"kind": "target-raised"}).json()
-    assert [c["id"] for c in raised["items"]] == [web.archive.changes["raised"]]
-    assert raised["items"][0]["detail"] == {"old": 7.0, "new": 7.5}
+    assert [c["id"] for c in raised["items"]] == [web.archive.changes["raised2"], web.archive.changes["raised"]]
+    assert raised["items"][1]["detail"] == {"old": 7.0, "new": 7.5}
+    cell = web.client.get("/api/changes", params={"series": web.archive.series_id, "indicator": BEDS, "year": 2024}).json()
+    assert len(cell["items"]) == 2
     one = web.client.get(f"/api/changes/{web.archive.changes['edit']}").json()
     assert one["kind"] == "text-edit" and "dedup_key" not in one
 

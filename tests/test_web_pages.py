@@ -4,7 +4,7 @@ PostgreSQL: status, what a reader sees, links between pages, 404/422 pages."""
 from __future__ import annotations
 
 import re
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import lxml.html
 import pytest
@@ -174,8 +174,13 @@ def test_series_matrix_marks_changes_and_draws_a_chart(web: Web) -> None:
     doc = _doc(html)
     assert [th.text_content() for th in doc.cssselect("table.matrix thead th")] == ["指标", "2022", "2023", "2024"]
     beds = next(row for row in _rows(html, "table.matrix tbody tr") if row.startswith(BEDS))
-    assert re.search(r"≥6\.5张 ≥7张 ≥7\.86张 ↑ 目标提高", beds)
-    assert f"/changes/{web.archive.changes['raised']}" in _links(html)
+    assert re.search(r"≥6\.5张 ≥7张 ≥7\.86张 ↑ 目标提高 ×2", beds)  # two raised changes, one tag
+    cell_link = "/changes?" + urlencode({"kind": "target-raised", "series": web.archive.series_id, "indicator": BEDS, "year": 2024})
+    assert cell_link in _links(html)
+    listed = web.client.get(cell_link).text
+    assert {h for h in _links(listed) if re.fullmatch(r"/changes/\d+", h)} == {
+        f"/changes/{web.archive.changes[name]}" for name in ("raised", "raised2")}
+    assert "只看" in listed and "2024 年" in listed
     # the repost is filed under the series too, but the 2023 column shows the original
     assert f"/documents/{web.archive.documents['2023']}" in _links(html)
     assert f"/documents/{web.archive.documents['repost']}" not in _links(html)
@@ -201,8 +206,8 @@ def test_indicator_across_regions(web: Web) -> None:
 
 @pytest.mark.parametrize(
     ("query", "expected"),
-    [("", {"new", "raised", "edit", "evil"}), ("kind=target-raised", {"raised"}), ("region=遂宁市", {"evil"}),
-     ("source=gy&kind=text-edit", {"edit"})],
+    [("", {"new", "raised", "raised2", "edit", "evil"}), ("kind=target-raised", {"raised", "raised2"}), ("region=遂宁市", {"evil"}),
+     ("source=gy&kind=text-edit", {"edit"}), ("series=1&year=2024&indicator=人均预期寿命", set()), ("year=2024&kind=new-document", {"new"})],
 )
 def test_changes_list_filters(web: Web, query: str, expected: set[str]) -> None:
     html = web.client.get(f"/changes?{query}").text

@@ -15,7 +15,15 @@ from sqlmodel import Session
 from reports.web import detail, listing
 from reports.web.export import TargetScope, target_rows, to_csv
 from reports.web.matrix import indicator_table, series_matrix
-from reports.web.params import MAX_ID, DocumentFilters, PageParam, PerPageParam, document_filters
+from reports.web.params import (
+    MAX_ID,
+    ChangeFilters,
+    DocumentFilters,
+    PageParam,
+    PerPageParam,
+    change_filters,
+    document_filters,
+)
 from reports.web.schemas import (
     AttachmentOut,
     ChangeOut,
@@ -32,7 +40,6 @@ from reports.web.schemas import (
     VersionOut,
 )
 from reports.web.state import get_session
-from store.kinds import ChangeKind
 
 __all__ = ["export_router", "router", "target_scope"]
 
@@ -109,10 +116,9 @@ def api_indicator(session: Db, name: Annotated[str, Path(min_length=1, max_lengt
 
 
 @router.get("/changes", response_model=ChangePage, summary="Changes, newest first")
-def api_changes(session: Db, page: PageParam = 1, per_page: PerPageParam = 30, kind: ChangeKind | None = None,
-                region: Annotated[str | None, Query(max_length=100)] = None,
-                source: Annotated[str | None, Query(max_length=64)] = None) -> ChangePage:
-    result = listing.list_changes(session, listing.ChangeFilters(kind.value if kind else None, region, source), page, per_page)
+def api_changes(session: Db, filters: Annotated[ChangeFilters, Depends(change_filters)],
+                page: PageParam = 1, per_page: PerPageParam = 30) -> ChangePage:
+    result = listing.list_changes(session, filters, page, per_page)
     return ChangePage(page=result.page, per_page=result.per_page, has_next=result.has_next,
                       items=[ChangeOut.of(c) for c in result.rows])
 

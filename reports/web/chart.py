@@ -65,7 +65,7 @@ def line_chart(points: Sequence[tuple[int, float]], unit: str = "", *, width: in
     """Coordinates for ``(year, value)`` points; None when there is nothing to draw."""
     if not points:
         return None
-    left, right, top, bottom = 56, 16, 16, 32
+    left, right, top, bottom = 56, 40, 16, 32
     years = [year for year, _ in points]
     values = [value for _, value in points]
     ticks = nice_ticks(min(values), max(values))

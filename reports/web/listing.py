@@ -15,13 +15,12 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from reports.web.params import DocumentFilters
+from reports.web.params import ChangeFilters, DocumentFilters
 from store.kinds import RunStatus
 from store.models import Change, CrawlRun, Document, Source, Version
 from store.search import SearchFilters, SearchHit, search
 
 __all__ = [
-    "ChangeFilters",
     "DocumentPage",
     "DocumentRow",
     "Facets",
@@ -75,16 +74,6 @@ class Facets:
     years: list[int]
     doc_types: list[str]
     sources: list[tuple[str, str]]
-
-
-@dataclass(frozen=True)
-class ChangeFilters:
-    kind: str | None = None
-    region: str | None = None
-    source: str | None = None
-
-    def as_query(self) -> dict[str, Any]:
-        return {"kind": self.kind, "region": self.region, "source": self.source}
 
 
 @dataclass
@@ -172,8 +161,10 @@ def list_changes(session: Session, filters: ChangeFilters, page: int = 1, per_pa
     statement = select(Change).order_by(col(Change.id).desc())
     if filters.kind:
         statement = statement.where(Change.kind == filters.kind)
-    if filters.source:
-        statement = statement.where(Change.source_id == filters.source)
+    for column, value in ((Change.source_id, filters.source), (Change.series_id, filters.series),
+                          (Change.indicator, filters.indicator), (Change.plan_year, filters.year)):
+        if value is not None:
+            statement = statement.where(column == value)
     if filters.region:
         in_region = select(Document.id).where(Document.region == filters.region)
         source_in_region = select(Source.id).where(Source.region == filters.region)

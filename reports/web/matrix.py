@@ -13,8 +13,10 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session, col, select
 
+from reports.templating import format_value
 from reports.web.targets import latest_targets
 from store.errors import NotFound
+from store.kinds import ChangeKind
 from store.models import Change, Document, Series, Target
 
 __all__ = ["Cell", "IndicatorTable", "MatrixRow", "SeriesMatrix", "indicator_table", "series_matrix", "series_plans"]
@@ -25,6 +27,21 @@ class Cell:
     targets: list[Target] = field(default_factory=list)
     document: Document | None = None
     changes: list[Change] = field(default_factory=list)
+
+    def values(self) -> list[tuple[str, Target]]:
+        """Distinct values as a person reads them (≥7.86张), each with its first target."""
+        seen: dict[tuple[str, int], Target] = {}
+        for target in self.targets:
+            seen.setdefault((format_value(target.value, target.value_max, target.unit, target.cmp), target.document_id), target)
+        return [(shown, target) for (shown, _), target in seen.items()]
+
+    def change_groups(self) -> list[tuple[str, list[Change]]]:
+        """The cell's changes by kind, newest first within a kind, kinds in ChangeKind order."""
+        groups: dict[str, list[Change]] = {}
+        for change in sorted(self.changes, key=lambda c: -(c.id or 0)):
+            groups.setdefault(change.kind, []).append(change)
+        order = {kind.value: n for n, kind in enumerate(ChangeKind)}
+        return sorted(groups.items(), key=lambda item: order.get(item[0], len(order)))
 
 
 @dataclass

@@ -14,7 +14,15 @@ from reports.web import detail, listing
 from reports.web.chart import line_chart
 from reports.web.compare import compare_versions
 from reports.web.matrix import indicator_table, series_matrix
-from reports.web.params import MAX_ID, DocumentFilters, PageParam, PerPageParam, document_filters
+from reports.web.params import (
+    MAX_ID,
+    ChangeFilters,
+    DocumentFilters,
+    PageParam,
+    PerPageParam,
+    change_filters,
+    document_filters,
+)
 from reports.web.render import page
 from reports.web.security import RAW_CSP
 from reports.web.state import WebState, get_session, get_state
@@ -54,7 +62,7 @@ def source(request: Request, session: Db, source_id: Annotated[str, Path(max_len
     if not rows:
         raise NotFound(f"没有来源 {source_id} (no source {source_id!r})")
     documents = listing.list_documents(session, DocumentFilters(source=source_id), page_no)
-    changes = listing.list_changes(session, listing.ChangeFilters(source=source_id), 1, 10).rows
+    changes = listing.list_changes(session, ChangeFilters(source=source_id), 1, 10).rows
     related = listing.documents_by_id(session, [c.document_id for c in changes if c.document_id])
     return page(request, "source.html", nav="sources", row=rows[0], documents=documents, changes=changes, related=related)
 
@@ -108,11 +116,8 @@ def indicator(request: Request, session: Db, name: Name) -> Response:
 
 
 @router.get("/changes")
-def changes(request: Request, session: Db, page_no: Annotated[PageParam, Query(alias="page")] = 1, per_page: PerPageParam = 30,
-            kind: Annotated[ChangeKind | None, Query()] = None,
-            region: Annotated[str | None, Query(max_length=100)] = None,
-            source: Annotated[str | None, Query(max_length=64)] = None) -> Response:
-    filters = listing.ChangeFilters(kind.value if kind else None, region, source)
+def changes(request: Request, session: Db, filters: Annotated[ChangeFilters, Depends(change_filters)],
+            page_no: Annotated[PageParam, Query(alias="page")] = 1, per_page: PerPageParam = 30) -> Response:
     result = listing.list_changes(session, filters, page_no, per_page)
     related = listing.documents_by_id(session, [c.document_id for c in result.rows if c.document_id])
     return page(request, "changes.html", nav="changes", filters=filters, result=result, related=related,

@@ -14,13 +14,17 @@ from urllib.parse import parse_qsl, urlencode
 from fastapi import Query
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from store.kinds import ChangeKind
+
 __all__ = [
     "MAX_ID",
     "MAX_PAGE",
+    "ChangeFilters",
     "DocumentFilters",
     "DropEmptyParams",
     "PageParam",
     "PerPageParam",
+    "change_filters",
     "document_filters",
 ]
 
@@ -45,6 +49,22 @@ class DropEmptyParams:
             if len(kept) != len(pairs):
                 scope = dict(scope, query_string=urlencode(kept, encoding="latin-1").encode("latin-1"))
         await self.app(scope, receive, send)
+
+
+@dataclass(frozen=True)
+class ChangeFilters:
+    """Filters of the changes list; series/indicator/year come from a series matrix cell."""
+
+    kind: str | None = None
+    region: str | None = None
+    source: str | None = None
+    series: int | None = None
+    indicator: str | None = None
+    year: int | None = None
+
+    def as_query(self) -> dict[str, Any]:
+        return {"kind": self.kind, "region": self.region, "source": self.source, "series": self.series,
+                "indicator": self.indicator, "year": self.year}
 
 
 @dataclass(frozen=True)
@@ -75,3 +95,15 @@ def document_filters(
 ) -> DocumentFilters:
     """FastAPI dependency: the document filters of a request."""
     return DocumentFilters(region=region, year=year, source=source, doc_type=doc_type, q=q.strip())
+
+
+def change_filters(
+    kind: Annotated[ChangeKind | None, Query(description="Kind of change.")] = None,
+    region: Annotated[str | None, Query(max_length=100, description="Region of the change's document or source.")] = None,
+    source: Annotated[str | None, Query(max_length=64, description="Source id.")] = None,
+    series: Annotated[int | None, Query(ge=1, le=MAX_ID, description="Series id.")] = None,
+    indicator: Annotated[str | None, Query(max_length=200, description="Indicator (normalised name).")] = None,
+    year: Annotated[int | None, Query(ge=1900, le=2100, description="Plan year the change is about.")] = None,
+) -> ChangeFilters:
+    """FastAPI dependency: the changes list's filters."""
+    return ChangeFilters(kind.value if kind else None, region, source, series, indicator, year)
