@@ -67,17 +67,26 @@ def _progress(enabled: bool) -> Iterator[Any]:
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     tasks: dict[str, Any] = {}
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+    with Progress(SpinnerColumn(finished_text="✓"), TextColumn("{task.description}"), TimeElapsedColumn(),
                   console=Console(stderr=True), transient=False) as bar:
+
+        def finish_all() -> None:
+            for task in tasks.values():
+                bar.update(task, total=1, completed=1)
+                bar.stop_task(task)
 
         def update(source_id: str, tally: CrawlTally) -> None:
             if source_id not in tasks:
+                finish_all()  # sources are crawled one after another
                 tasks[source_id] = bar.add_task(source_id, total=None)
             bar.update(tasks[source_id], description=(
                 f"{source_id}: {tally.requests} requests, {tally.ok} ok, {tally.not_modified} not modified, "
                 f"{sum(tally.errors.values())} failed, {tally.new_versions} new versions"))
 
-        yield update
+        try:
+            yield update
+        finally:
+            finish_all()
 
 
 def _summary_rows(summaries: list[CrawlSummary], timezone: str) -> list[tuple[Any, ...]]:
