@@ -25,7 +25,9 @@ write: a missing table just means an empty index.
 
 from __future__ import annotations
 
+import logging
 import re
+import zlib
 from collections.abc import Generator, Sequence
 from contextlib import closing
 from dataclasses import dataclass, field
@@ -55,6 +57,8 @@ __all__ = [
     "parse_query",
     "search",
 ]
+
+log = logging.getLogger(__name__)
 
 INDEX_TABLE = "fts_versions"
 MIN_TRIGRAM_TERM = 3  # shorter terms cannot use a trigram index: LIKE fallback
@@ -265,6 +269,15 @@ def _indexed_text(title: str, body: str) -> str:
     return _PRIVATE.sub("", f"{title}\n{body}" if title else body)
 
 
+def _version_text(session: Session, version: Version) -> str:
+    """The version's text; "" (logged) when its blob is damaged, so it is not retried forever."""
+    try:
+        return get_text(session, version.text_hash)
+    except (KeyError, zlib.error, UnicodeDecodeError) as exc:
+        log.warning("search index: text of version %s is unreadable (%s); indexing its title only", version.id, exc)
+        return ""
+
+
 def index_pending(session: Session, *, limit: int | None = None) -> int:
     """Index every version not indexed yet (at most ``limit``); returns how many.
 
@@ -282,7 +295,7 @@ def index_pending(session: Session, *, limit: int | None = None) -> int:
             break
         versions = session.exec(select(Version).where(col(Version.id).in_(ids))).all()
         rows = [
-            {"version_id": v.id, "document_id": v.document_id, "body": _indexed_text(v.title, get_text(session, v.text_hash))}
+            {"version_id": v.id, "document_id": v.document_id, "body": _indexed_text(v.title, _version_text(session, v))}
             for v in versions
         ]
         backend.insert(connection, rows)

@@ -158,3 +158,37 @@ def test_unsupported_dialect_is_a_config_error() -> None:
     engine.dialect.name = "oracle"  # what backend_for sees for another database
     with engine.connect() as connection, pytest.raises(ConfigError, match="supported: postgresql, sqlite"):
         backend_for(connection)
+
+
+def test_a_damaged_text_is_indexed_by_title_and_does_not_stop_indexing(any_engine: Engine) -> None:
+    from sqlalchemy import update
+
+    from store.models import Blob, Source
+
+    with Session(any_engine) as session:
+        session.add(Source(id="gy", name="贵阳"))
+        session.flush()
+        bad = record_fetch(session, FetchedPage(url="http://127.0.0.1:1/bad.html", source_id="gy", text="损坏的正文内容", title="损坏页面标题"))
+        good = record_fetch(session, FetchedPage(url="http://127.0.0.1:1/ok.html", source_id="gy", text="完好的正文内容", title="完好"))
+        assert bad.version is not None and good.version is not None
+        session.exec(update(Blob).where(Blob.hash == bad.version.text_hash).values(data=b"not zlib"))  # type: ignore[call-overload]
+        assert index_pending(session) == 2
+        session.commit()
+    assert len(_docs(any_engine, "损坏页面标题")) == 1 and _docs(any_engine, "损坏的正文") == []
+    assert len(_docs(any_engine, "完好的正文")) == 1
+
+
+def test_analysis_leaves_every_stored_version_searchable(any_engine: Engine) -> None:
+    from monitor.analysis.pipeline import analyse_pending
+    from store.models import Source
+
+    with Session(any_engine) as session:
+        session.add(Source(id="qx", name="黔西"))
+        session.flush()
+        record_fetch(session, FetchedPage(url="http://127.0.0.1:1/qx/2024.html", source_id="qx", title="2024年卫生健康工作要点",
+                                          text="到2024年底，每千人口医疗卫生机构床位数达到7.2张，推进紧密型县域医共体建设。"))
+        session.commit()
+    analyse_pending(any_engine)
+    with Session(any_engine) as session:
+        assert index_status(session) == (1, 1)
+    assert len(_docs(any_engine, "紧密型县域医共体")) == 1

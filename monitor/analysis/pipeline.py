@@ -38,6 +38,7 @@ from monitor.analysis.version_analysis import VersionAnalysis, analyse_version
 from store.engine import session_scope
 from store.errors import StoreError
 from store.models import Version, utcnow
+from store.search import index_pending
 
 __all__ = ["AnalysisSummary", "Progress", "analyse_pending", "pending_version_ids"]
 
@@ -151,4 +152,6 @@ def analyse_pending(engine: Engine, *, progress: Progress | None = None, limit: 
             _fail(engine, summary, version_id, exc)
         if progress is not None:
             progress(done, len(pending))
+    with session_scope(engine) as session:  # full-text index of every stored version (store.search)
+        index_pending(session)
     return summary
