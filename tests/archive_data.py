@@ -35,6 +35,7 @@ EVIL_RAW_HTML = (
     "<body><h1>原始页面 raw capture</h1><img src=x onerror=\"alert('img')\"></body></html>"
 )
 EVIL_URL = "javascript:window.__pwned=5"
+SLASHED = "孕产妇死亡率(1/10万)"  # an indicator name with a slash still has its page
 FORMULA = "=HYPERLINK(\"http://127.0.0.1:1/x\",\"点我\")"
 OUTLINE = [
     {"heading": "", "number": "", "level": 0, "paragraphs": ["2024年全市卫生健康工作要点"], "children": []},
@@ -152,6 +153,7 @@ def _series_and_targets(session: Session, archive: Archive, made: dict[str, Vers
         sentence = f"每千人口医疗卫生机构床位数达到{beds:g}张。"
         session.add(_target(version, 1, "每千人口医疗卫生机构床位数", beds, "张", sentence))
         session.add(_target(version, 2, "人均预期寿命", 80, "岁", "人均预期寿命提高到80岁。"))
+    session.add(_target(made["2022"], 3, SLASHED, 12, "/10万", "孕产妇死亡率(1/10万)控制在12以下。"))
     session.add(_target(made["evil"], 1, "每千人口医疗卫生机构床位数", 6, "张", "每千人口床位数达到6张。"))
     session.add(_target(made["evil"], 2, FORMULA, -3, "%", FORMULA))
     session.flush()

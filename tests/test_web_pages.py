@@ -8,6 +8,7 @@ from urllib.parse import quote, urlencode
 
 import lxml.html
 import pytest
+from archive_data import SLASHED
 from web_fixtures import Web
 
 pytest_plugins = ("web_fixtures",)
@@ -202,6 +203,9 @@ def test_indicator_across_regions(web: Web) -> None:
     assert "≥6.5张 ≥7张 ≥7.86张" in rows[0]
     assert "≥6张" in rows[1] and "≥7张" not in rows[1]  # the repost is not counted as 遂宁's own target
     assert web.client.get("/indicators/没有这个指标").status_code == 404
+    slashed = web.client.get(f"/indicators/{quote(SLASHED, safe='')}")
+    assert slashed.status_code == 200 and "≥12/10万" in _text(slashed.text)
+    assert web.client.get(f"/api/indicators/{quote(SLASHED, safe='')}").json()["indicator"] == SLASHED
 
 
 @pytest.mark.parametrize(

@@ -108,7 +108,7 @@ def api_series(session: Db, series_id: Id) -> SeriesOut:
                      rows=[MatrixRowOut.of(row) for row in matrix.rows])
 
 
-@router.get("/indicators/{name}", response_model=IndicatorOut, summary="One indicator's targets in every region")
+@router.get("/indicators/{name:path}", response_model=IndicatorOut, summary="One indicator's targets in every region")
 def api_indicator(session: Db, name: Annotated[str, Path(min_length=1, max_length=200)]) -> IndicatorOut:
     table = indicator_table(session, name)
     return IndicatorOut(indicator=table.indicator, years=table.years, rows=[MatrixRowOut.of(r) for r in table.rows],

@@ -110,7 +110,7 @@ def series(request: Request, session: Db, series_id: Id,
     return page(request, "series.html", nav="documents", matrix=matrix, chosen=row, chart=chart)
 
 
-@router.get("/indicators/{name}")
+@router.get("/indicators/{name:path}")
 def indicator(request: Request, session: Db, name: Name) -> Response:
     return page(request, "indicator.html", nav="documents", table=indicator_table(session, name))
 
