@@ -262,3 +262,21 @@ def test_later_actuals_answer_earlier_targets_for_that_year_only() -> None:
         ("孕产妇死亡率", ChangeKind.TARGET_MISSED, 2024),
     ]
     assert found[1].summary == "孕产妇死亡率: target ≤15/10万 for 2024, actual 16.1/10万, missed"
+
+
+def test_a_target_named_twice_pairs_with_the_one_in_the_same_sentence() -> None:
+    body_old = "到2024年底,孕产妇死亡率控制在12/10万以内,婴儿死亡率控制在4.5‰以内。"
+    table = "孕产妇死亡率\t/10万\t12"
+
+    def at(value: float, sentence: str, section: str, unit: str = "/10万") -> ExtractedTarget:
+        return ExtractedTarget(indicator="孕产妇死亡率", value=value, value_max=None, unit=unit, cmp=C.LE, deadline=2024,
+                               kind=TargetKind.TARGET, sentence=sentence, section=section)
+
+    old = [at(12, body_old, "一、主要目标"), at(12, table, "【附件】指标表", unit="1/10万")]
+    new = [at(10, body_old.replace("12/10万", "10/10万"), "一、主要目标"), at(12, table, "【附件】指标表", unit="1/10万")]
+    rows = match_targets(old, new, old_year=2024, new_year=2024)
+    assert [(r.change, r.old.value if r.old else None, r.new.value if r.new else None) for r in rows] == [
+        ("changed", 12, 10), ("unchanged", 12, 12)
+    ]
+    (same,) = match_targets([at(12, table, "", unit="1/10万")], [at(12, table, "", unit="/10万")])
+    assert same.change == "unchanged"  # 1/10万 and /10万 are one unit

@@ -78,6 +78,10 @@ class TargetLike(Protocol):
     def deadline(self) -> int | None: ...
     @property
     def kind(self) -> str: ...
+    @property
+    def sentence(self) -> str: ...
+    @property
+    def section(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -125,15 +129,16 @@ def _pairable(old: TargetLike, new: TargetLike, _old_name: str, _new_name: str) 
 
 
 def _pair_score(old: TargetLike, new: TargetLike, similarity: float, years: tuple[int | None, int | None]) -> float:
-    """Similarity plus small preferences: same relative deadline, same comparator, same value."""
-    bonus = 0.0
-    if _relative_deadline(old.deadline, years[0]) == _relative_deadline(new.deadline, years[1]):
-        bonus += 0.03
-    if comparator_of(old.cmp) == comparator_of(new.cmp):
-        bonus += 0.02
-    if old.value == new.value:
-        bonus += 0.01
-    return similarity + bonus
+    """Similarity plus small preferences that pick among equally named targets.
+
+    Same relative deadline, comparator, value and unit; and the context: a target is
+    most likely the one written in the most similar sentence of the same section (a
+    plan may name 孕产妇死亡率 in its text and again in an attached indicator table).
+    """
+    bonus = 0.03 * (_relative_deadline(old.deadline, years[0]) == _relative_deadline(new.deadline, years[1]))
+    bonus += 0.02 * (comparator_of(old.cmp) == comparator_of(new.cmp))
+    bonus += 0.01 * (old.value == new.value) + 0.01 * (old.unit == new.unit) + 0.01 * (old.section == new.section)
+    return similarity + bonus + 0.04 * fuzz.ratio(old.sentence, new.sentence) / 100
 
 
 def _relative_deadline(deadline: int | None, year: int | None) -> int | str | None:
@@ -236,7 +241,7 @@ def _other_reasons(old: TargetLike, new: TargetLike, years: tuple[int | None, in
     reasons = _comparator_reason(old, new)
     if _relative_deadline(old.deadline, years[0]) != _relative_deadline(new.deadline, years[1]):
         reasons.append(f"deadline {old.deadline or '?'}→{new.deadline or '?'}")
-    if old.unit != new.unit:
+    if canonical_unit(old.unit) != canonical_unit(new.unit):
         reasons.append(f"unit {old.unit or '-'}→{new.unit or '-'}")
     return reasons
 
