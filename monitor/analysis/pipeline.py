@@ -1,7 +1,7 @@
 """Analyse stored versions: outline, targets, series, reposts, then Changes.
 
-:func:`analyse_pending` takes every ``Version`` with ``analysed_at IS NULL`` in id order,
-one transaction per version:
+:func:`analyse_pending` takes every ``Version`` with ``analysed_at IS NULL`` (older plan
+years first, then in id order: see :func:`pending_version_ids`), one transaction per version:
 
 1. the outline (``Version.outline``) and the targets (``Target`` rows, with
    ``indicator_norm``); missing plan year / kind of plan filled from title and text;
@@ -29,6 +29,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import func
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session, col, select
@@ -37,7 +38,7 @@ from monitor.analysis.reposts import RepostIndex
 from monitor.analysis.version_analysis import VersionAnalysis, analyse_version
 from store.engine import session_scope
 from store.errors import StoreError
-from store.models import Version, utcnow
+from store.models import Document, Version, utcnow
 from store.search import index_pending
 
 __all__ = ["AnalysisSummary", "Progress", "analyse_pending", "pending_version_ids"]
@@ -71,8 +72,18 @@ class AnalysisSummary:
 
 
 def pending_version_ids(session: Session) -> list[int]:
-    """Versions not analysed yet, oldest first."""
-    statement = select(Version.id).where(col(Version.analysed_at).is_(None)).order_by(col(Version.id))
+    """Versions not analysed yet: older plan years first, then in id order.
+
+    A document's versions keep their id order (they share its plan year); across
+    documents, a first crawl that stored the 2024 plan before the 2022 one still
+    compares each year with the year before, not 2022 with 2024.
+    """
+    statement = (
+        select(Version.id)
+        .join(Document, col(Document.id) == col(Version.document_id))
+        .where(col(Version.analysed_at).is_(None))
+        .order_by(func.coalesce(col(Document.plan_year), 0), col(Version.id))
+    )
     return [vid for vid in session.exec(statement).all() if vid is not None]
 
 

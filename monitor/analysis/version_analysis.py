@@ -18,8 +18,8 @@ from monitor.analysis.findings import (
 )
 from monitor.analysis.lookups import previous_version
 from monitor.analysis.matchrules import normalise_indicator
-from monitor.analysis.outline import Outline, build_outline
-from monitor.analysis.planmeta import detect_doc_type, detect_plan_year
+from monitor.analysis.outline import build_outline
+from monitor.analysis.planmeta import detect_doc_type, detect_plan_year, title_from_text
 from monitor.analysis.reposts import RepostIndex, RepostMatch, pack_signature, shingles, signature
 from monitor.analysis.series import assign_series, region_words
 from monitor.analysis.targets import ExtractedTarget, extract_targets
@@ -30,9 +30,6 @@ from store.texts import get_text
 __all__ = ["IndexGetter", "VersionAnalysis", "analyse_version"]
 
 IndexGetter = Callable[[Session], RepostIndex]
-# A title-like line at the top of the text names the kind of plan when the title does not.
-_OPENING_LINES = 6
-_TITLE_CHARS = 60
 
 
 @dataclass
@@ -44,14 +41,13 @@ class VersionAnalysis:
     indexed: tuple[int, MinHash] | None = None
 
 
-def _fill_metadata(document: Document, version: Version, text: str, outline: Outline) -> None:
-    """Plan year and kind of plan from the title, else the text's opening lines, when the crawler left them empty."""
+def _fill_metadata(document: Document, version: Version, text: str) -> None:
+    """Plan year and kind of plan from the title, else the text's own title line, when the crawler left them empty."""
     title = document.title or version.title
     if document.plan_year is None:
         document.plan_year = detect_plan_year(title, text, document.published_on or version.published_on)
     if not document.doc_type:
-        openings = [line for line in outline.preamble[:_OPENING_LINES] if len(line) <= _TITLE_CHARS]
-        document.doc_type = next((kind for line in [title, *openings] if (kind := detect_doc_type(line))), "")
+        document.doc_type = detect_doc_type(title) or detect_doc_type(title_from_text(text))
 
 
 def _store_targets(session: Session, ctx: AnalysisContext) -> None:
@@ -119,9 +115,8 @@ def analyse_version(session: Session, version: Version, index: IndexGetter) -> V
     if document is None:
         raise LookupError(f"version {version.id} has no document {version.document_id}")
     text = get_text(session, version.text_hash)
-    outline = build_outline(text)
-    _fill_metadata(document, version, text, outline)
-    version.outline = outline.to_json()
+    _fill_metadata(document, version, text)
+    version.outline = build_outline(text).to_json()
     ctx = AnalysisContext(session, document, version, text, _extract(text, document.plan_year),
                           region_words(document.region, document.agency))
     _store_targets(session, ctx)
