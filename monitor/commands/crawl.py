@@ -38,9 +38,16 @@ def select_sources(sources: list[SourceConfig], wanted: tuple[str, ...]) -> list
 def after_crawl(app: AppContext, summaries: list[CrawlSummary]) -> None:
     """What runs after the fetching: the single place for analysis of the new versions.
 
-    The differ's ``monitor.analysis.pipeline.analyse_pending(engine, ...)`` is called
-    here once it lands, so that ``planwatch crawl`` leaves targets and changes ready.
+    Every stored version not analysed yet (this crawl's and any a failed run left) gets
+    its outline, targets, series, repost check and Changes, under the same analysis
+    lock as a scheduled cycle; one line on stderr says what was found.
     """
+    from monitor.cycle import analyse_step
+
+    detail = analyse_step(app.config, app.engine())
+    changes = ", ".join(f"{kind} {count}" for kind, count in detail["changes"].items()) or "no changes"
+    failed = f", {detail['failed']} failed" if detail["failed"] else ""
+    click.echo(f"analysed {detail['analysed']} versions{failed}: {changes}", err=True)
 
 
 @contextmanager
