@@ -61,10 +61,11 @@ def is_chrome_line(line: str) -> bool:
     stripped = line.strip()
     if not stripped:
         return False
+    size = len(stripped)
     for rule in CHROME_RULES:
-        if len(stripped) <= rule.max_len and rule.pattern.search(stripped):
+        if size <= rule.max_len and rule.pattern.search(stripped):
             return True
-    return bool(_WORD_ROW.match(stripped))
+    return size <= 60 and bool(_WORD_ROW.match(stripped))
 
 
 def strip_chrome(text: str) -> str:

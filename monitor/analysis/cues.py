@@ -246,10 +246,13 @@ FUTURE_CUES = re.compile(r"力争|确保|争取|计划|预计|拟|力求|努力|
 class Trap(NamedTuple):
     name: str
     pattern: re.Pattern[str]  # numbers overlapping a match are not quantities
+    before: int  # how far before its number a match may start (the search window)
+    after: int  # how far after its number a match (and its lookahead) may reach
+    hint: re.Pattern[str] | None  # a character every match holds (cheap test first), or None
 
 
-def _trap(name: str, pattern: str) -> Trap:
-    return Trap(name, re.compile(pattern))
+def _trap(name: str, pattern: str, before: int = 12, after: int = 14, hint: str | None = None) -> Trap:
+    return Trap(name, re.compile(pattern), before, after, re.compile(hint) if hint else None)
 
 
 _AGE = r"\d+(?:\.\d+)?\s*(?:[-—~～至到]\s*\d+\s*)?(?:周岁|岁)"
@@ -259,24 +262,24 @@ _POPULATION = (
     r"|户籍|常住|职工|患者|群众|青年|少年|残疾|失能|男|女|在校|在园|在读|及以上|以上的|以下的|以上|以下|至|的"
 )
 TRAPS: tuple[Trap, ...] = (
-    _trap("document-number", r"[〔\[［(（【]\s*(?:19|20)\d{2}\s*[〕\]］)）】]\s*\d+\s*号?|\d+\s*号"),
-    _trap("date", r"(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月](?:\s*\d{1,2}\s*日?)?|\d{1,2}\s*月\s*\d{1,2}\s*日|(?<![\d.])\d{1,2}\s*月(?:份|底|末|初|中旬|上旬|下旬)?|(?<![\d.])\d{1,2}\s*日(?:前|之前|以前|起|止)|\d{1,2}:\d{2}"),
-    _trap("year-span", r"(?:19|20)\d{2}\s*年?\s*[-—~～至到]\s*(?:19|20)\d{2}\s*年?"),
-    _trap("year", r"(?<![\d.])(?:19|20)\d{2}\s*(?:年度?|版|届)"),
-    _trap("ordinal", rf"第\s*[\d{CN_DIGITS}]+"),
-    _trap("session", rf"[\d{CN_DIGITS}]+\s*届(?:\s*[\d{CN_DIGITS}]+\s*[次中]全?会?)?|[\d{CN_DIGITS}]+\s*[次中]\s*全会"),
-    _trap("quoted", r"“[^”\n]{0,30}”|‘[^’\n]{0,30}’|\"[^\"\n]{0,30}\"|「[^」\n]{0,30}」|《[^》\n]{0,60}》|〈[^〉\n]{0,60}〉"),
-    _trap("phone", r"\d{3,4}\s*-\s*\d{7,8}|(?<!\d)1[3-9]\d{9}(?!\d)|(?<!\d)(?:12320|12345|12356|120|110|119|114|12315|12318)(?:\s*(?:热线|急救|电话|服务热线|平台|指挥))"),
-    _trap("hotline", r"(?:热线|电话|拨打|呼叫)\s*\d{3,}"),
-    _trap("slogan", r"\d+\s*(?:\+\s*(?:\d+|[A-Za-z]))+|\d+\s*[×xX*]\s*\d+|\d+\s*[:：∶]\s*\d+"),
-    _trap("latin-code", r"[A-Za-z]+\s*\d+(?:\.\d+)?|\d+(?:\.\d+)?\s*[A-Za-z]+(?![A-Za-z]*/)"),
-    _trap("age-range", r"\d+\s*[-—~～至到]\s*\d+\s*(?:周岁|岁)"),
-    _trap("age-qualifier", rf"{_AGE}\s*(?:以上|以下|及以上|及以下|之间)?\s*(?=(?:{_POPULATION}))(?!(?:以上|以下)(?:[^\u4e00-\u9fff]|$))"),
-    _trap("grade", r"\d+\s*级\s*(?:及以上|以上|及以下)?\s*(?:医院|公立|综合|医疗|手术|甲等|乙等|专科|中医|妇幼|疾控|机构|以上医院|重点)|[一二三]\s*级|[一二三]\s*甲|[二三]\s*乙"),
-    _trap("inline-number", r"[（(]\s*\d{1,2}\s*[)）]|^\s*\d{1,2}\s*[.．、](?!\d)|[①-⑳]"),
-    _trap("condition-threshold", r"(?:(?:不足|不到|少于|多于|超过|低于|高于)\s*)?\d+(?:\.\d+)?\s*(?:人|户|张|个|家|万人|床|分|天|小时|分钟|个月)?\s*(?:以上|以下|以内|及以上|及以下)?\s*(?:等|的)(?=[\u4e00-\u9fff])"),
-    _trap("long-digits", r"\d{7,}"),
-    _trap("record-number", r"\d+\s*/\s*(?:19|20)\d{2}\s*-\s*\d+"),
+    _trap("document-number", r"[〔\[［(（【]\s*(?:19|20)\d{2}\s*[〕\]］)）】]\s*\d+\s*号?|\d+\s*号", 12, 6, r"[号〔〕\[\]［］【】]"),
+    _trap("date", r"(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月](?:\s*\d{1,2}\s*日?)?|\d{1,2}\s*月\s*\d{1,2}\s*日|(?<![\d.])\d{1,2}\s*月(?:份|底|末|初|中旬|上旬|下旬)?|(?<![\d.])\d{1,2}\s*日(?:前|之前|以前|起|止)|\d{1,2}:\d{2}", 12, 10, r"[年月日:\-/.]"),
+    _trap("year-span", r"(?:19|20)\d{2}\s*年?\s*[-—~～至到]\s*(?:19|20)\d{2}\s*年?", 14, 14, r"(?:19|20)\d\d"),
+    _trap("year", r"(?<![\d.])(?:19|20)\d{2}\s*(?:年度?|版|届)", 2, 6, r"(?:19|20)\d\d"),
+    _trap("ordinal", rf"第\s*[\d{CN_DIGITS}]+", 4, 2, r"第"),
+    _trap("session", rf"[\d{CN_DIGITS}]+\s*届(?:\s*[\d{CN_DIGITS}]+\s*[次中]全?会?)?|[\d{CN_DIGITS}]+\s*[次中]\s*全会", 8, 10, r"[届会]"),
+    _trap("quoted", r"“[^”\n]{0,30}”|‘[^’\n]{0,30}’|\"[^\"\n]{0,30}\"|「[^」\n]{0,30}」|《[^》\n]{0,60}》|〈[^〉\n]{0,60}〉", 62, 62, r'[“”‘’\"「」《》〈〉]'),
+    _trap("phone", r"\d{3,4}\s*-\s*\d{7,8}|(?<!\d)1[3-9]\d{9}(?!\d)|(?<!\d)(?:12320|12345|12356|120|110|119|114|12315|12318)(?:\s*(?:热线|急救|电话|服务热线|平台|指挥))", 14, 12, r"\d{3}"),
+    _trap("hotline", r"(?:热线|电话|拨打|呼叫)\s*\d{3,}", 8, 2, r"热线|电话|拨打|呼叫"),
+    _trap("slogan", r"\d+\s*(?:\+\s*(?:\d+|[A-Za-z]))+|\d+\s*[×xX*]\s*\d+|\d+\s*[:：∶]\s*\d+", 24, 14, r"[+×xX*:：∶]"),
+    _trap("latin-code", r"[A-Za-z]+\s*\d+(?:\.\d+)?|\d+(?:\.\d+)?\s*[A-Za-z]+(?![A-Za-z]*/)", 14, 14, r"[A-Za-z]"),
+    _trap("age-range", r"\d+\s*[-—~～至到]\s*\d+\s*(?:周岁|岁)", 10, 8, r"岁"),
+    _trap("age-qualifier", rf"{_AGE}\s*(?:以上|以下|及以上|及以下|之间)?\s*(?=(?:{_POPULATION}))(?!(?:以上|以下)(?:[^\u4e00-\u9fff]|$))", 10, 16, r"岁"),
+    _trap("grade", r"\d+\s*级\s*(?:及以上|以上|及以下)?\s*(?:医院|公立|综合|医疗|手术|甲等|乙等|专科|中医|妇幼|疾控|机构|以上医院|重点)|[一二三]\s*级|[一二三]\s*甲|[二三]\s*乙", 2, 18, r"[级甲乙]"),
+    _trap("inline-number", r"[（(]\s*\d{1,2}\s*[)）]|^\s*\d{1,2}\s*[.．、](?!\d)|[①-⑳]", 4, 4, r"[()（）.．、①-⑳]"),
+    _trap("condition-threshold", r"(?:(?:不足|不到|少于|多于|超过|低于|高于)\s*)?\d+(?:\.\d+)?\s*(?:人|户|张|个|家|万人|床|分|天|小时|分钟|个月)?\s*(?:以上|以下|以内|及以上|及以下)?\s*(?:等|的)(?=[\u4e00-\u9fff])", 6, 18, r"[的等]"),
+    _trap("long-digits", r"\d{7,}", 1, 1, r"\d{7}"),
+    _trap("record-number", r"\d+\s*/\s*(?:19|20)\d{2}\s*-\s*\d+", 24, 14, r"/"),
 )
 
 # ---------------------------------------------------------------- indicator words

@@ -34,8 +34,9 @@ _SCOPE = re.compile(
     r"^(?:(?:各|每个)(?:区|县|市|州|乡镇|街道|地|级)?|每(?:区|县|市|州|乡镇|街道))(?:[（(][^)）]{1,8}[)）])?(?:均|都|各)?"
 )
 _PREFIX = re.compile(rf"^(?:{alternation(FILLER_PREFIXES)})")
-_SUFFIX = re.compile(rf"(?:{alternation([word for word in FILLER_SUFFIXES if len(word) > 1])})$")
-_SUFFIX_CHAR = re.compile(rf"(?:{alternation([word for word in FILLER_SUFFIXES if len(word) == 1])})$")
+# Suffixes as tuples, longest first: str.endswith is far cheaper than a regex anchored at $.
+_SUFFIXES = tuple(sorted({word for word in FILLER_SUFFIXES if len(word) > 1}, key=len, reverse=True))
+_SUFFIX_CHARS = tuple({word for word in FILLER_SUFFIXES if len(word) == 1})
 _EDGE = "、，,；;：:。 \t—-的和及与或等"
 _PAREN_TAIL = re.compile(r"[（(][^()（）]*[)）]$")
 _LEADING_CUE = re.compile(rf"^(?:{alternation([word for word, _ in PRE_CUES if len(word) > 1])})")
@@ -65,6 +66,13 @@ def _balanced(text: str) -> str:
     return text
 
 
+def _strip_suffix(name: str) -> str:
+    if not name.endswith(_SUFFIXES):
+        return name
+    word = next(word for word in _SUFFIXES if name.endswith(word))
+    return name[: -len(word)]
+
+
 def clean_indicator(text: str) -> str:
     """The name left when scope, time, cue and reaching words are stripped from ``text``."""
     name = _TIME.sub("", _compact(text))
@@ -73,8 +81,8 @@ def clean_indicator(text: str) -> str:
         name = name.strip(_EDGE)
         name = _SCOPE.sub("", name)
         name = _PREFIX.sub("", name) if len(name) > 2 else name
-        name = _SUFFIX.sub("", name)
-        name = _SUFFIX_CHAR.sub("", name) if len(name) > 2 else name
+        name = _strip_suffix(name)
+        name = name[:-1] if len(name) > 2 and name.endswith(_SUFFIX_CHARS) else name
         name = _balanced(name)
         if name == before:
             break

@@ -11,6 +11,7 @@ which rewrites 一带一路 into 1带1路), 万/亿 multipliers, 百分之九十
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ import cn2an
 
 from monitor.analysis.cues import (
     CN_DIGITS,
+    CN_UNITS,
     POST_CUES,
     STRONG_UNITS,
     TRAPS,
@@ -27,11 +29,12 @@ from monitor.analysis.cues import (
     alternation,
 )
 
-__all__ = ["FULLWIDTH", "Quantity", "find_quantities", "normalise_digits", "parse_number", "trap_spans"]
+__all__ = ["FULLWIDTH", "Quantity", "find_quantities", "has_number", "normalise_digits", "parse_number", "trap_spans"]
 
 # Same-length mapping, so offsets in the normalised text are offsets in the original.
 FULLWIDTH: dict[int, int] = str.maketrans("０１２３４５６７８９．％＋－／：～\u3000", "0123456789.%+-/:~ ")
 
+_HAS_FULLWIDTH = re.compile("[" + re.escape("".join(chr(code) for code in FULLWIDTH)) + "]")
 _CN_RUN = rf"[{CN_DIGITS}]+(?:点[零〇一二三四五六七八九]+)?"
 _NUMBER = re.compile(
     rf"百分之\s*(?P<pct>\d+(?:\.\d+)?|{_CN_RUN})"
@@ -39,6 +42,8 @@ _NUMBER = re.compile(
     rf"|(?P<cn>(?<![{CN_DIGITS}])[一二两三四五六七八九十百千][{CN_DIGITS}]*(?:点[零〇一二三四五六七八九]+)?)"
     r"|(?<=[为是至到])(?P<zero>零)(?=\s*(?:[，,。；;！!]|$))"
 )
+# Cheap test before the real work: a digit, 百分之, 零, or a Chinese numeral with a unit.
+_HAS_NUMBER = re.compile(rf"\d|百分之|零|[一二两三四五六七八九十百千][{CN_DIGITS}]*\s*(?:余|多)?\s*(?:{alternation(CN_UNITS)}|万|亿)")
 _PER = r"分?\s*/\s*(?:10\s*万|十万|100000)人?|/\s*万人?|/\s*千人?|/\s*百人?"
 _UNITS = alternation(
     [*STRONG_UNITS, *WEAK_UNITS, *(written for written, _ in UNIT_ALIASES if not written.startswith(("/", "分/")))]
@@ -82,11 +87,17 @@ class Quantity:
         return self.value_max is not None
 
 
+def has_number(text: str) -> bool:
+    """A cheap test: could ``text`` hold a quantity at all (a digit, 百分之, 零, 三个…)?"""
+    return _HAS_NUMBER.search(text) is not None
+
+
 def normalise_digits(text: str) -> str:
     """Full-width digits and signs as ASCII; same length as ``text``."""
-    return text.translate(FULLWIDTH)
+    return text.translate(FULLWIDTH) if _HAS_FULLWIDTH.search(text) else text
 
 
+@functools.lru_cache(maxsize=4096)
 def parse_number(written: str) -> float | None:
     """One number as written → float: "7.86", "１２", "两", "十五", "1.82万", "百分之九十"."""
     text = normalise_digits(written).strip().replace(",", "")
@@ -123,10 +134,21 @@ def trap_spans(text: str) -> list[tuple[int, int, str]]:
     return spans
 
 
-def _covering(spans: list[tuple[int, int, str]], start: int, end: int) -> str | None:
-    for span_start, span_end, name in spans:
-        if span_start < end and start < span_end:
-            return name
+def _trap_at(text: str, start: int, end: int) -> str | None:
+    """Name of the first trap whose match overlaps text[start:end].
+
+    Each trap is searched only in its own small window around the number (its
+    ``before``/``after`` reach), which keeps this cheap on long paragraphs.
+    """
+    for trap in TRAPS:
+        low, high = max(0, start - trap.before), min(len(text), end + trap.after)
+        if trap.hint is not None and not trap.hint.search(text, low, high):
+            continue
+        for match in trap.pattern.finditer(text, low, high):
+            if match.start() >= end:
+                break
+            if match.end() > start and match.end() > match.start():
+                return trap.name
     return None
 
 
@@ -145,6 +167,10 @@ def _number_at(text: str, pos: int) -> _Number | None:
         return None
     if match.group("zero"):
         return _Number(match.start(), match.end(), 0.0, True, False)
+    if match.group("cn"):
+        tail = _TAIL.match(text, match.end())
+        if tail is None or not (tail.group("unit") or tail.group("mult")):
+            return None  # 一体化, 十四五: a Chinese numeral without a unit is a word (cn2an not called)
     written = match.group("pct") or match.group("ar") or match.group("cn")
     value = parse_number(written)
     if value is None:
@@ -164,7 +190,7 @@ def _tail(text: str, number: _Number) -> tuple[int, float, str, bool, str]:
     return end, value, unit, multiplied, tail.group("infix") or ""
 
 
-def _quantity(text: str, number: _Number, traps: list[tuple[int, int, str]]) -> Quantity | None:
+def _quantity(text: str, number: _Number) -> Quantity | None:
     end, value, unit, multiplied, infix = _tail(text, number)
     if number.chinese and not unit and number.value != 0:
         return None  # 一体化, 十四五: Chinese numerals without a unit are words
@@ -184,7 +210,7 @@ def _quantity(text: str, number: _Number, traps: list[tuple[int, int, str]]) -> 
     return Quantity(
         start=number.start, end=stop, num_start=number.start, num_end=number.end, value=value,
         value_max=value_max, unit=unit, multiplied=multiplied, chinese=number.chinese, infix=infix,
-        post=post_word, trap=_covering(traps, number.start, number.end),
+        post=post_word, trap=_trap_at(text, number.start, number.end),
     )
 
 
@@ -194,7 +220,8 @@ def find_quantities(text: str) -> list[Quantity]:
     ``text`` may carry full-width digits; offsets refer to ``text`` as given.
     """
     normal = normalise_digits(text)
-    traps = trap_spans(normal)
+    if not _HAS_NUMBER.search(normal):
+        return []
     found: list[Quantity] = []
     pos = 0
     while True:
@@ -202,7 +229,7 @@ def find_quantities(text: str) -> list[Quantity]:
         if match is None:
             return found
         number = _number_at(normal, match.start())
-        quantity = _quantity(normal, number, traps) if number is not None else None
+        quantity = _quantity(normal, number) if number is not None else None
         if quantity is not None:
             found.append(quantity)
             pos = max(quantity.end, match.end())

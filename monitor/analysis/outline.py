@@ -43,6 +43,8 @@ NUMBERING: tuple[NumberingStyle, ...] = (
     _style("circled", r"^[①-⑳]\s*"),
 )
 
+# The first character of every numbering style (a cheap test before the table).
+_MAY_BE_NUMBERED = re.compile(rf"[第{_CN}\d（(①-⑳]")
 _ENUM_ITEM = re.compile(rf"(?:^|(?<=[。；;，,：:]))\s*([{_CN}]{{1,3}}是)")
 _SENTENCE_END = "。！？!?"
 _JOIN_AFTER = "、，,；;：:（(—-"
@@ -56,6 +58,8 @@ _SPACES = re.compile(r"\s+")
 
 def match_numbering(line: str) -> tuple[str, str] | None:
     """(style name, marker as written) when ``line`` starts with a section number."""
+    if not _MAY_BE_NUMBERED.match(line):
+        return None
     for style in NUMBERING:
         match = style.pattern.match(line)
         if match and match.end() < len(line):
@@ -189,7 +193,8 @@ def _paragraphs(text: str) -> list[tuple[int, int, tuple[str, str] | None]]:
 
 def _flat(text: str) -> str:
     """A paragraph on one line: wrapped lines joined (no space between Chinese characters)."""
-    return _SPACES.sub(lambda m: " " if _ascii_pair(m) else "", text.strip())
+    text = text.strip()
+    return _SPACES.sub(lambda m: " " if _ascii_pair(m) else "", text) if _SPACES.search(text) else text
 
 
 def _ascii_pair(match: re.Match[str]) -> bool:
@@ -214,6 +219,8 @@ def _split_heading(body: str) -> tuple[str, str]:
 
 def _enumerations(section: Section, paragraph: str) -> None:
     """一是…；二是… inside a paragraph become child nodes (two items at least)."""
+    if "是" not in paragraph:
+        return
     marks = list(_ENUM_ITEM.finditer(paragraph))
     if len(marks) < 2:
         return

@@ -11,6 +11,7 @@ or actual (a 工作回顾 section, 已/累计/较上年, a past year) and the re
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from dataclasses import dataclass
@@ -28,8 +29,8 @@ from monitor.analysis.cues import (
     YEAR_LIST,
     alternation,
 )
-from monitor.analysis.numbers import normalise_digits
-from monitor.analysis.outline import Block, build_outline
+from monitor.analysis.numbers import has_number, normalise_digits
+from monitor.analysis.outline import Block, Outline, build_outline
 from monitor.analysis.planmeta import (
     FIVE_YEAR_PLANS,
     detect_doc_type,
@@ -77,11 +78,14 @@ class ExtractedTarget:
         }
 
 
+_BRACKET = re.compile(r"[()（）]")
+_HAS_LABEL = re.compile(r"单位|处室|部门|科室|责任人")
 _SENTENCE = re.compile(r"[^。！？!?]+[。！？!?]*")
 _RESPONSIBLE_OPEN = re.compile(rf"[（(]\s*(?:{RESPONSIBLE_LABELS.pattern})\s*[:：]")
 _RESPONSIBLE_LINE = re.compile(rf"^\s*(?:{RESPONSIBLE_LABELS.pattern})\s*[:：]")
 _RELATIVE = re.compile(rf"(?<![\d一二两三四五六七八九十])(?:{alternation([word for word, _ in RELATIVE_YEARS])})")
 _RELATIVE_OFFSET = dict(RELATIVE_YEARS)
+_MARK_HINT = re.compile(rf"(?:19|20)\d{{2}}|{_RELATIVE.pattern}|十[一二三四五]五")
 _FORWARD_RULES = frozenset(("by-year", "before-year", "year-end", "month-before", "five-year-plan"))
 _FIVE_YEAR = re.compile(rf"[“\"]?({alternation(list(FIVE_YEAR_PLANS))})[”\"]?\s*(?:末|期末|时期|期间|时期末)")
 
@@ -127,11 +131,10 @@ def _responsible_spans(body: str) -> list[tuple[int, int]]:
         if spans and match.start() < spans[-1][1]:
             continue
         depth, end = 0, len(body)
-        for index in range(match.start(), len(body)):
-            depth += body[index] in "(（"
-            depth -= body[index] in ")）"
+        for bracket in _BRACKET.finditer(body, match.start()):
+            depth += 1 if bracket.group() in "(（" else -1
             if depth == 0:
-                end = index + 1
+                end = bracket.end()
                 break
         spans.append((match.start(), end))
     return spans
@@ -144,7 +147,7 @@ def _compact(text: str) -> str:
 def _responsible(doc: _Document, block: Block, following: Block | None) -> tuple[str, str | None]:
     """The block's text with responsible parentheticals blanked, and the responsible text."""
     body = doc.normal[block.body_start:block.end]
-    spans = _responsible_spans(body)
+    spans = _responsible_spans(body) if _HAS_LABEL.search(body) else []
     names = [_compact(doc.text[block.body_start + start:block.body_start + end]) for start, end in spans]
     for start, end in spans:
         body = body[:start] + " " * (end - start) + body[end:]
@@ -155,16 +158,25 @@ def _responsible(doc: _Document, block: Block, following: Block | None) -> tuple
         if _RESPONSIBLE_LINE.match(after):
             names = [_compact(doc.text[following.body_start:following.end])]
     if not names:
-        for title in reversed(block.path):
-            found = _responsible_spans(title)
-            if found:
-                names = [_compact(title[found[0][0]:found[0][1]])]
-                break
+        inherited = _section_responsible(block.path)
+        names = [inherited] if inherited else []
     return body, "；".join(names) or None
+
+
+@functools.lru_cache(maxsize=512)
+def _section_responsible(path: tuple[str, ...]) -> str | None:
+    """九、…（牵头处室：规划信息处）: a heading's responsible office covers its section."""
+    for title in reversed(path):
+        found = _responsible_spans(title)
+        if found:
+            return _compact(title[found[0][0]:found[0][1]])
+    return None
 
 
 def _marks(sentence: str, plan_year: int | None) -> list[_Mark]:
     """Years a sentence names as deadlines or as the year it speaks of (baselines excluded)."""
+    if not _MARK_HINT.search(sentence):
+        return []
     masked = BASELINE.sub(lambda m: " " * len(m.group()), sentence)
     marks: dict[int, _Mark] = {}
     for rule in DEADLINE_RULES:
@@ -179,6 +191,7 @@ def _marks(sentence: str, plan_year: int | None) -> list[_Mark]:
     return sorted(marks.values(), key=lambda mark: mark.pos)
 
 
+@functools.lru_cache(maxsize=512)
 def _heading_context(path: tuple[str, ...], plan_year: int | None) -> tuple[str | None, int | None]:
     """("review" | "plan" | None, year) from the innermost headings that say so."""
     kind: str | None = None
@@ -269,12 +282,16 @@ def _sentence_targets(doc: _Document, block: Block, span: tuple[int, int], body:
 
 
 def _block_targets(doc: _Document, block: Block, following: Block | None, carried: _Mark | None) -> tuple[list[ExtractedTarget], _Mark | None]:
+    text = doc.normal[block.body_start:block.end]
+    if not has_number(text) and not _MARK_HINT.search(text):
+        return [], carried  # no number and no year: nothing to read, nothing to carry
     body, responsible = _responsible(doc, block, following)
     section_kind, section_year = _heading_context(block.path, doc.plan_year)
     context = _Context(section_kind, section_year, carried)
     found: list[ExtractedTarget] = []
     for match in _SENTENCE.finditer(body):
-        if match.group().strip():
+        sentence = match.group()
+        if has_number(sentence) or _MARK_HINT.search(sentence):
             found.extend(_sentence_targets(doc, block, match.span(), body, context, responsible))
     passed = context.carried if context.carried is not None and context.carried.rule in _FORWARD_RULES else carried
     return found, passed
@@ -287,16 +304,18 @@ def _table_target(doc: _Document, item: TableItem, block: Block) -> ExtractedTar
     )
 
 
-def extract_targets(text: str, *, plan_year: int | None = None) -> list[ExtractedTarget]:
+def extract_targets(text: str, *, plan_year: int | None = None, outline: Outline | None = None) -> list[ExtractedTarget]:
     """Every target and actual in ``text``, in text order; never raises on any str.
 
     ``plan_year`` is the year the plan is for (年内 and undated items of a 工作要点
-    take it); when None it is read from the text's title and opening.
+    take it); when None it is read from the text's title and opening. ``outline``
+    is ``build_outline(text)`` when the caller has it already (the pipeline stores
+    it with the version), so the text is not split twice.
     """
     if not isinstance(text, str) or not text.strip():
         return []
     doc = _document(text, plan_year)
-    blocks = build_outline(text).blocks
+    blocks = (outline if outline is not None else build_outline(text)).blocks
     try:
         rows, in_tables = table_items(text, blocks, doc.plan_year)
     except Exception:  # a malformed table must not cost the document its sentences
