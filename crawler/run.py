@@ -22,6 +22,7 @@ import logging
 import os
 import warnings
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -105,13 +106,23 @@ def crawl_sources(
     trigger: str = "cli",
     progress: ProgressCallback | None = None,
 ) -> list[CrawlSummary]:
-    """Crawl ``sources`` one after another; one ``CrawlRun`` and one summary each."""
+    """Crawl ``sources`` one after another; one ``CrawlRun`` and one summary each.
+
+    The sources of one call share a WARC file (rotated at ``crawl.warc_max_bytes``), so a
+    daily cycle adds one file, not one per source.
+    """
     engine = open_store(config)
     try:
         sync_sources(engine, sources)
-        return [crawl_source(config, engine, source, trigger=trigger, progress=progress) for source in sources]
+        with _warc_writer(config) as warc:
+            return [crawl_source(config, engine, source, trigger=trigger, progress=progress, warc=warc)
+                    for source in sources]
     finally:
         engine.dispose()
+
+
+def _warc_writer(config: Config) -> WarcWriter:
+    return WarcWriter(config.data_dir, max_bytes=int(config["crawl.warc_max_bytes"]))
 
 
 def crawl_source(
@@ -121,14 +132,15 @@ def crawl_source(
     *,
     trigger: str = "cli",
     progress: ProgressCallback | None = None,
+    warc: WarcWriter | None = None,
 ) -> CrawlSummary:
     """Crawl one source (its ``Source`` row must exist) and record the run."""
     run_id, started = _start_run(engine, source.id, trigger)
     tally = CrawlTally(listener=(lambda t: progress(source.id, t)) if progress else None)
     status, mode, message = RunStatus.FAILED, "", ""
     try:
-        with WarcWriter(config.data_dir, max_bytes=int(config["crawl.warc_max_bytes"])) as warc:
-            context = CrawlContext(engine, source, DocumentStore(engine, source.id), tally, warc, run_id=run_id)
+        with nullcontext(warc) if warc is not None else _warc_writer(config) as writer:
+            context = CrawlContext(engine, source, DocumentStore(engine, source.id), tally, writer, run_id=run_id)
             mode, reason = asyncio.run(_crawl(config, context))
         status, message = _status(tally, reason)
     except KeyboardInterrupt:
@@ -146,22 +158,23 @@ def crawl_source(
 async def _crawl(config: Config, context: CrawlContext) -> tuple[str, str | None]:
     """Run the right passes for the source; (mode, Scrapy's finish reason or None)."""
     limit = int(config["crawl.time_limit"])
+    deadline = asyncio.get_running_loop().time() + limit
     try:
-        async with asyncio.timeout(limit + 60):  # Scrapy stops itself at the limit; this is the backstop
-            return await _passes(config, context)
+        async with asyncio.timeout(limit + 60):  # Scrapy stops itself at the deadline; this is the backstop
+            return await _passes(config, context, deadline)
     except TimeoutError:
         return "timeout", "closespider_timeout"
 
 
-async def _passes(config: Config, context: CrawlContext) -> tuple[str, str | None]:
+async def _passes(config: Config, context: CrawlContext, deadline: float) -> tuple[str, str | None]:
     source = context.source
     known = known_pages(context.engine, source.id)
     if not known.documents and not known.listings:
         plan = CrawlPlan(list_urls=tuple(source.start_urls), max_pages=source.max_pages)
-        return "scrapy", await _run_scrapy(config, context, plan)
+        return "scrapy", await _run_scrapy(config, context, plan, deadline)
     if not config["crawl.revalidate"]:
         context.validators = known.validators()
-        return "scrapy", await _run_scrapy(config, context, _full_plan(source, known))
+        return "scrapy", await _run_scrapy(config, context, _full_plan(source, known), deadline)
     result = await revalidate_source(config, context, known)
     if not result.discovery_needed:
         return "revalidate", None
@@ -172,7 +185,7 @@ async def _passes(config: Config, context: CrawlContext) -> tuple[str, str | Non
         skip_urls=frozenset(known.documents) | frozenset(known.listings),
         max_pages=budget,
     )
-    return "revalidate+scrapy", await _run_scrapy(config, context, plan)
+    return "revalidate+scrapy", await _run_scrapy(config, context, plan, deadline)
 
 
 def _full_plan(source: SourceConfig, known: KnownPages) -> CrawlPlan:
@@ -182,8 +195,9 @@ def _full_plan(source: SourceConfig, known: KnownPages) -> CrawlPlan:
     return CrawlPlan(list_urls=tuple(lists), detail_urls=details, max_pages=max(source.max_pages, len(lists)))
 
 
-async def _run_scrapy(config: Config, context: CrawlContext, plan: CrawlPlan) -> str | None:
-    runner = AsyncCrawlerRunner(scrapy_settings(config, context))
+async def _run_scrapy(config: Config, context: CrawlContext, plan: CrawlPlan, deadline: float) -> str | None:
+    seconds_left = max(1, int(deadline - asyncio.get_running_loop().time()))
+    runner = AsyncCrawlerRunner(scrapy_settings(config, context, time_limit=seconds_left))
     crawler = runner.create_crawler(PlanSpider)
     await runner.crawl(crawler, plan=plan)
     reason = crawler.stats.get_value("finish_reason") if crawler.stats else None

@@ -26,7 +26,7 @@ RETRY_HTTP_CODES = (500, 502, 503, 504, 522, 524, 408, 429)
 AUTOTHROTTLE_MAX_DELAY = 30.0
 
 
-def _politeness(config: Config) -> dict[str, Any]:
+def _politeness(config: Config, time_limit: int) -> dict[str, Any]:
     return {
         "USER_AGENT": config.user_agent,
         "ROBOTSTXT_OBEY": bool(config["crawl.obey_robots"]),
@@ -44,12 +44,15 @@ def _politeness(config: Config) -> dict[str, Any]:
         "RETRY_TIMES": int(config["crawl.retry_times"]),
         "RETRY_HTTP_CODES": list(RETRY_HTTP_CODES),
         "PLANWATCH_RETRY_BACKOFF": float(config["crawl.retry_backoff"]),
-        "CLOSESPIDER_TIMEOUT": int(config["crawl.time_limit"]),
+        "CLOSESPIDER_TIMEOUT": time_limit,
     }
 
 
-def scrapy_settings(config: Config, context: CrawlContext) -> dict[str, Any]:
-    """The settings dict for an ``AsyncCrawlerRunner`` crawling ``context.source``."""
+def scrapy_settings(config: Config, context: CrawlContext, *, time_limit: int | None = None) -> dict[str, Any]:
+    """The settings dict for an ``AsyncCrawlerRunner`` crawling ``context.source``.
+
+    ``time_limit`` is what is left of ``crawl.time_limit`` after the revalidation pass.
+    """
     scrapy_level = "DEBUG" if config["log_level"] == "DEBUG" else "WARNING"
     return {
         "BOT_NAME": "planwatch",
@@ -61,7 +64,7 @@ def scrapy_settings(config: Config, context: CrawlContext) -> dict[str, Any]:
         "STATS_DUMP": logging.getLogger("scrapy").isEnabledFor(logging.DEBUG),
         "CONCURRENT_ITEMS": int(config["crawl.concurrent_items"]),
         "COOKIES_ENABLED": True,
-        **_politeness(config),
+        **_politeness(config, time_limit if time_limit is not None else int(config["crawl.time_limit"])),
         "DOWNLOADER_MIDDLEWARES": {
             "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
             "crawler.middlewares.BackoffRetryMiddleware": 550,

@@ -218,6 +218,7 @@ def test_warc_records_hold_what_was_fetched_at_the_stored_offset(crawled: Crawle
     with Session(crawled.engine) as session:
         rows = session.exec(select(Version, Document.url).join(Document, col(Document.id) == col(Version.document_id))).all()
     assert len(rows) == len(plans_in("initial"))
+    assert len({version.warc_file for version, _ in rows}) == 1  # one crawl_sources call, one (small) file
     for version, url in rows:
         assert version.warc_file and version.warc_offset is not None
         with (warc_dir(crawled.config.data_dir) / version.warc_file).open("rb") as handle:
@@ -350,3 +351,13 @@ def test_crawl_and_revalidation_on_postgresql(fixture_site: FixtureSite, tmp_pat
         titles = set(session.exec(select(Document.title)).all())
     assert {p.title for p in plans_in("next") if p.source_id in {"fixture-gy", "fixture-sn"}} <= titles
     engine.dispose()
+
+
+def test_a_crawl_over_its_time_limit_stops_and_is_recorded_as_interrupted(fixture_site: FixtureSite, tmp_path: Path) -> None:
+    config = crawl_config(tmp_path, crawl_time_limit="1", crawl_download_timeout="30")
+    engine = _store(config)
+    (summary,) = crawl_sources(config, site_sources(fixture_site, "fixture-faults"))  # /slow takes 5 s
+    assert (summary.status, summary.message) == (RunStatus.INTERRUPTED, "stopped: closespider_timeout")
+    with Session(engine) as session:
+        run = session.get(CrawlRun, summary.run_id)
+    assert run is not None and run.status == "interrupted"
