@@ -243,7 +243,9 @@ def run_daemon(
             _serve(scheduler, runtime, signals, sources_file or config.sources_file, every, on_ready)
         finally:
             log_event(_log, "daemon.stopping", signal=signals.received, running_crawls=len(runtime.children))
-            runtime.stopping.set()
+            if scheduler.running:
+                scheduler.pause()  # nothing new is handed to the executors while they wind down
+            runtime.stopping.set()  # running crawl jobs stop their children
             if scheduler.running:
                 scheduler.shutdown(wait=True)
             install_runtime(None)

@@ -121,30 +121,43 @@ def _child_signals() -> None:
     signal.signal(signal.SIGTERM, _interrupt)
 
 
-def crawl_child_main(config: Config, source: SourceConfig, report: Connection) -> None:
-    """Entry point of a crawl child process: crawl one source, analyse, report back."""
-    _child_signals()
-    setup_logging(config)
+def _crawl_and_analyse(config: Config, source: SourceConfig) -> dict[str, Any]:
     from crawler.run import crawl_sources  # Scrapy is imported only in the child
     from monitor.cycle import analyse_step
+    from store.database import open_store
 
+    outcome: dict[str, Any] = {
+        "runs": [summary.as_dict() for summary in crawl_sources(config, [source], trigger="daemon")]}
+    engine = open_store(config)
+    try:
+        outcome["analysis"] = analyse_step(config, engine)
+    except Exception as exc:  # the crawl is stored; the analysis catches up next time
+        log_event(_log, "analysis.failed", logging.ERROR, exc_info=True, source=source.id)
+        outcome["analysis_error"] = f"{type(exc).__name__}: {exc}"
+    finally:
+        engine.dispose()
+    return outcome
+
+
+def crawl_child_main(config: Config, source: SourceConfig, report: Connection) -> None:
+    """Entry point of a crawl child process: crawl one source, analyse, report back.
+
+    SIGTERM at any point (even while Scrapy is still being imported) ends it quietly;
+    a crawl under way records its run as ``interrupted`` first.
+    """
+    _child_signals()
     outcome: dict[str, Any] = {}
     try:
-        outcome["runs"] = [summary.as_dict() for summary in crawl_sources(config, [source], trigger="daemon")]
-        from store.database import open_store
-
-        engine = open_store(config)
-        try:
-            outcome["analysis"] = analyse_step(config, engine)
-        except Exception as exc:  # the crawl is stored; analysis catches up next time
-            log_event(_log, "analysis.failed", logging.ERROR, exc_info=True, source=source.id)
-            outcome["analysis_error"] = f"{type(exc).__name__}: {exc}"
-        finally:
-            engine.dispose()
+        setup_logging(config)
+        outcome = _crawl_and_analyse(config, source)
     except KeyboardInterrupt:
         outcome["interrupted"] = True
-    report.send(outcome)
-    report.close()
+    try:
+        report.send(outcome)
+    except OSError:
+        pass  # the daemon stopped listening
+    finally:
+        report.close()
 
 
 def _wait_for_child(process: BaseProcess, runtime: Runtime, deadline: float) -> str:
