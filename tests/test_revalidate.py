@@ -37,10 +37,13 @@ class MiniSite:
     pages: dict[str, str | bytes] = field(default_factory=dict)
     log: list[tuple[str, str | None]] = field(default_factory=list)
     fail_once: set[str] = field(default_factory=set)
+    redirects: dict[str, str] = field(default_factory=dict)
     base_url: str = ""
 
     async def handle(self, request: web.Request) -> web.Response:
         self.log.append((request.path_qs, request.headers.get("If-None-Match")))
+        if request.path_qs in self.redirects:
+            raise web.HTTPFound(self.redirects[request.path_qs])
         if request.path_qs in self.fail_once:
             self.fail_once.discard(request.path_qs)
             return web.Response(status=503)
@@ -193,3 +196,19 @@ def test_a_new_plan_on_a_new_list_page_starts_scrapy_for_the_new_links_only(mini
     (run,) = crawl_sources(config, sources)
     assert (run.mode, run.new_documents, run.new_versions) == ("revalidate+scrapy", 1, 1)
     assert mini_site.paths().count("/doc/1.html") == 1 and mini_site.paths().count("/doc/2.html") == 1
+
+
+def test_a_redirected_start_url_is_known_by_the_url_in_the_config(mini_site: MiniSite, data_dir: Path) -> None:
+    _setup(mini_site, data_dir / "pages-only")  # the site's pages; this test's store is another one
+    config = load_config(env={"PLANWATCH_DATA_DIR": str(data_dir), "PLANWATCH_CRAWL_AUTOTHROTTLE": "false"})
+    upgrade(make_engine(config.database_url))
+    mini_site.redirects["/start.html"] = "/col/index.html"
+    moved = SourceConfig(id="moved", name="迁移站", agency="某市卫生健康局", region="某省/某市",
+                         start_urls=[mini_site.base_url + "/start.html"])
+    (first,) = crawl_sources(config, [moved])
+    (second,) = crawl_sources(config, [moved])
+    assert (first.mode, first.new_versions) == ("scrapy", 2)
+    assert (second.mode, second.new_versions, second.counts["not_modified"]) == ("revalidate", 0, 4)  # both list pages, both plans
+    with Session(make_engine(config.database_url)) as session:
+        pages = session.exec(select(ListingPage.url).where(ListingPage.source_id == "moved")).all()
+    assert sorted(url.rsplit("/", 1)[-1] for url in pages) == ["index_1.html", "start.html"]

@@ -91,13 +91,16 @@ class PlanSpider(scrapy.Spider):
                               meta={"planwatch_role": "detail", "list_title": title})
 
     def parse_list(self, response: Response) -> Iterator[Any]:
+        # A list page keeps the URL it was asked for (the config's start URL, a pager link)
+        # even when the site redirects it, so the next crawl recognises it as known.
+        url = str((response.meta.get("redirect_urls") or [response.url])[0])
         etag, modified = self._header(response, "ETag"), self._header(response, "Last-Modified")
         if response.status == 304:
-            yield ListingItem(url=response.url, status=304, etag=etag, last_modified=modified)
+            yield ListingItem(url=url, status=304, etag=etag, last_modified=modified)
             return
         html = decode_html(response.body, self._header(response, "Content-Type"))
         links = read_list_page(html, response.url, self.source, self.pagers)
-        yield ListingItem(url=response.url, status=200, etag=etag, last_modified=modified,
+        yield ListingItem(url=url, status=200, etag=etag, last_modified=modified,
                           signature=links.signature, raw=raw_capture(response))
         for page_url in links.page_links:
             request = self._list_request(page_url)
