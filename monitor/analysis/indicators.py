@@ -31,7 +31,7 @@ _TIME = re.compile(
     r"|(?:较|比|同比|与)\s*(?:上年|去年|上一年|(?:19|20)\d{2}\s*年)(?:同期)?|同比"
 )
 _SCOPE = re.compile(
-    r"^(?:(?:各|每个)(?:区|县|市|州|乡镇|街道|地|级)?|每(?:区|县|市|州|乡镇|街道))(?:[（(][^)）]{1,8}[)）])?(?:均|都|各)?"
+    r"^(?:(?:各|每个)(?:区|县|市|州|乡镇|街道|地|级|类)?|每(?:区|县|市|州|乡镇|街道))(?:[（(][^)）]{1,8}[)）])?(?:均|都)?"
 )
 _PREFIX = re.compile(rf"^(?:{alternation(FILLER_PREFIXES)})")
 # Suffixes as tuples, longest first: str.endswith is far cheaper than a regex anchored at $.

@@ -53,6 +53,7 @@ _CLOSERS = "。！？!?；;”’）)」』】"
 _DANGLING = re.compile(r"(?:达到|达|为|在|控制在|提高到|提升至|降至|不低于|不超过|超过|和|及|与|的|对|将|把|从|由|向|至|到|等)$")
 _TITLE_END = re.compile(r"(?:要点|方案|通知|意见|计划|规划|办法|细则|报告|总结|回顾|目标|任务|要求|措施|保障)$")
 _HEADING_MAX = 40
+_TABULAR = re.compile(r"\t|[|｜]|\S {2,}\S")  # a table row flattened to text: never joined
 _SPACES = re.compile(r"\s+")
 
 
@@ -166,7 +167,7 @@ def _unbalanced(text: str) -> bool:
 
 def _continues(previous: str, numbering: tuple[str, str] | None, item_styles: set[str], line: _Line) -> bool:
     """Whether ``line`` continues the paragraph ``previous`` (a hard-wrapped capture)."""
-    if line.numbering is not None or previous[-1] in _CLOSERS:
+    if line.numbering is not None or previous[-1] in _CLOSERS or _TABULAR.search(previous) or _TABULAR.search(line.text):
         return False
     if previous[-1] in _JOIN_AFTER or _unbalanced(previous) or _DANGLING.search(previous):
         return True

@@ -24,7 +24,7 @@ __all__ = [
 DOC_TYPES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("工作要点", re.compile(r"工作要点|要点")),
     ("工作计划", re.compile(r"工作计划")),
-    ("工作安排", re.compile(r"工作安排|重点任务")),
+    ("工作安排", re.compile(r"工作安排|重点任务|任务清单|任务分解|任务分工")),
     ("实施方案", re.compile(r"实施方案|行动方案|工作方案|方案")),
     ("规划", re.compile(r"规划|纲要")),
     ("实施意见", re.compile(r"实施意见|指导意见|意见")),
@@ -51,6 +51,7 @@ _ISSUED = (
 _SPAN_IN_TITLE = re.compile(r"((?:19|20)\d{2})\s*(?:年)?\s*[-—–~～至到]\s*((?:19|20)\d{2})\s*年?")
 _PLAN_WORDS = re.compile(r"要点|计划|安排|方案")
 _ANY_YEAR = re.compile(r"(?:19|20)\d{2}")
+_TABULAR = re.compile(r"\t|[|｜]|\S {2,}\S")
 
 
 def title_from_text(text: str) -> str:
@@ -60,9 +61,10 @@ def title_from_text(text: str) -> str:
     the 通知 that carries it); without any such line, the first line.
     """
     lines = [line.strip() for line in text[:4000].splitlines() if line.strip() and not is_chrome_line(line)]
-    titled = [line for line in lines[:40] if len(line) <= 80 and detect_doc_type(line)]
+    short = [line for line in lines[:40] if len(line) <= 80 and not _TABULAR.search(line)]
+    titled = [line for line in short if detect_doc_type(line)]
     dated = [line for line in titled if _ANY_YEAR.search(line)]
-    return (dated or titled or lines or [""])[0]
+    return (dated or titled or short or lines or [""])[0]
 
 
 def detect_doc_type(title: str) -> str:

@@ -28,6 +28,7 @@ from monitor.analysis.cues import (
     PRE_CUES,
     RATE_UNITS,
     SHARED_HEADS,
+    SUBJECT_NOUNS,
     WEAK_UNITS,
     alternation,
 )
@@ -144,6 +145,8 @@ def _accepted(quantity: Quantity, window: str, following: str, tags: set[str]) -
         return False
     if quantity.chinese:
         return _chinese_amount(quantity, window, following, tags)
+    if quantity.value == 0 and not quantity.unit:
+        return bool(tags & (_LEVEL_TAGS | {"eq"}))  # 孕产妇死亡率为0
     if quantity.weak:
         return bool(tags & _BEFORE_LEVEL_TAGS)  # 48小时内报告 is a rule; 缩短到12分钟 a level
     if quantity.unit in _NEEDS_CUE and not quantity.multiplied:
@@ -232,6 +235,18 @@ def _fallback(sentence: str, span: tuple[int, int], reading: Reading, previous: 
     return reading
 
 
+def _elliptical(reading: Reading, previous: Reading | None) -> Reading:
+    """三级公立医院平均住院日不超过8天，二级公立医院不超过7.5天: the second borrows 平均住院日."""
+    name = reading.indicator
+    if previous is None or previous.unit != reading.unit or INDICATOR_ENDINGS.search(name):
+        return reading
+    ends = [match.end() for match in SUBJECT_NOUNS.finditer(previous.indicator)]
+    if not ends or not SUBJECT_NOUNS.search(name[-3:]):
+        return reading
+    head = previous.indicator[ends[-1]:]
+    return replace(reading, indicator=name + head) if INDICATOR_ENDINGS.search(head) else reading
+
+
 def _rate_unit(reading: Reading) -> Reading:
     """孕产妇死亡率为零: the rate's national unit when the text gives none."""
     if reading.unit:
@@ -261,7 +276,8 @@ def read_sentence(sentence: str) -> list[Reading]:
             reading, is_object = _reading(normal, candidate, limit, unit)
             if is_object and index + 1 < len(found):
                 found[index + 1].left = limit  # the object is not the next item's name
-            clause_readings.append(_rate_unit(_fallback(normal, span, reading, previous)))
+            reading = _elliptical(_fallback(normal, span, reading, previous), previous)
+            clause_readings.append(_rate_unit(reading))
         readings.extend(_respectively(normal, span, found, clause_readings))
     return readings
 

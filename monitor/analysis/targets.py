@@ -268,6 +268,8 @@ def _sentence_targets(doc: _Document, block: Block, span: tuple[int, int], body:
     for index, reading in enumerate(readings):
         mark = by_year.get(index) or _governing(marks, reading, context)
         kind = _kind(doc, sentence, reading, mark, context)
+        if mark is not None and mark.rule == "relative" and kind is TargetKind.ACTUAL:
+            mark = None  # 全年 in a review is the reviewed year, not the plan's
         year = mark.year if mark is not None else context.section_year or doc.default_year(kind)
         original = doc.text[block.body_start + span[0]:block.body_start + span[1]].strip()
         found.append(ExtractedTarget(
