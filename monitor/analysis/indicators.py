@@ -13,7 +13,7 @@ import re
 
 from monitor.analysis.cues import FILLER_PREFIXES, FILLER_SUFFIXES, PRE_CUES, alternation
 
-__all__ = ["KEEP_VERBS", "PREDICATES", "clean_indicator", "join_object", "split_subjects"]
+__all__ = ["KEEP_VERBS", "PREDICATES", "VERB_ONLY", "clean_indicator", "join_object", "split_subjects"]
 
 # When one of these verbs is what is delivered, it stays with its object: 培训基层人员.
 KEEP_VERBS: tuple[str, ...] = (
@@ -21,6 +21,9 @@ KEEP_VERBS: tuple[str, ...] = (
     "评估", "检查", "监测", "抽检", "义诊", "宣传", "普及", "资助", "救助", "慰问", "免费提供", "选派", "派出",
     "选送", "招收", "下派", "帮扶",
 )
+# A name that is only a verb says nothing: the item before (or the clause before) names it.
+VERB_ONLY: frozenset[str] = frozenset((*KEEP_VERBS, "安排", "投入", "下达", "拨付", "完成", "实现", "开展", "落实", "建成",
+                                      "新增", "新建", "争取", "筹集", "达到", "提供", "覆盖", "累计", "合计", "共计"))
 # Short words after a number that finish the indicator rather than name an object.
 PREDICATES: tuple[str, ...] = ("全覆盖", "覆盖", "达标", "完成", "落实", "到位", "以上", "以下", "的目标", "目标")
 

@@ -12,6 +12,7 @@ decided by the caller, which knows the document.
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, replace
 
@@ -32,11 +33,17 @@ from monitor.analysis.cues import (
     WEAK_UNITS,
     alternation,
 )
-from monitor.analysis.indicators import KEEP_VERBS, clean_indicator, join_object, split_subjects
+from monitor.analysis.indicators import (
+    KEEP_VERBS,
+    VERB_ONLY,
+    clean_indicator,
+    join_object,
+    split_subjects,
+)
 from monitor.analysis.numbers import Quantity, find_quantities, normalise_digits
 from store.kinds import Comparator
 
-__all__ = ["Reading", "clauses", "cue_tags", "read_sentence"]
+__all__ = ["Reading", "clauses", "cue_tags", "list_groups", "read_sentence"]
 
 _CLAUSE_END = re.compile(r"[，,；;：:。！？!?|｜\t]")
 _PRE = re.compile(alternation([word for word, _ in PRE_CUES]))
@@ -224,8 +231,10 @@ def _respectively(sentence: str, span: tuple[int, int], found: list[_Candidate],
 
 def _fallback(sentence: str, span: tuple[int, int], reading: Reading, previous: Reading | None) -> Reading:
     """力争达到95%, 较上年提高1.6个百分点: no name in the clause; the one before names it."""
-    if len(reading.indicator) > 1 and reading.indicator not in KEEP_VERBS:
+    if len(reading.indicator) > 1 and reading.indicator not in VERB_ONLY:
         return reading
+    if previous is not None and reading.indicator in KEEP_VERBS:
+        return reading  # 每年至少随访4次 after a rate: the visit is its own item
     if previous is not None:
         return replace(reading, indicator=previous.indicator)
     earlier = clauses(sentence[: span[0]])
@@ -279,6 +288,30 @@ def read_sentence(sentence: str) -> list[Reading]:
             reading = _elliptical(_fallback(normal, span, reading, previous), previous)
             clause_readings.append(_rate_unit(reading))
         readings.extend(_respectively(normal, span, found, clause_readings))
+    return _inherit_in_lists(normal, readings)
+
+
+_CONJUNCTION = re.compile(r"^\s*(?:和|、|及|与|或|至)\s*$")
+
+
+def list_groups(sentence: str, readings: list[Reading]) -> list[list[int]]:
+    """Runs of readings joined only by 和/、/及 (低于24.5%和20%): one enumeration each."""
+    groups: list[list[int]] = []
+    for index, reading in enumerate(readings):
+        joined = index > 0 and bool(_CONJUNCTION.match(sentence[readings[index - 1].end:reading.start]))
+        if joined:
+            groups[-1].append(index)
+        else:
+            groups.append([index])
+    return groups
+
+
+def _inherit_in_lists(sentence: str, readings: list[Reading]) -> list[Reading]:
+    """15岁以上人群吸烟率低于24.5%和20%: a bare number in a list takes the cue before it."""
+    for group in list_groups(sentence, readings):
+        for before, index in itertools.pairwise(group):
+            if readings[index].cmp is Comparator.EQ and readings[before].cmp is not Comparator.RANGE:
+                readings[index] = replace(readings[index], cmp=readings[before].cmp)
     return readings
 
 

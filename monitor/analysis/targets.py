@@ -38,7 +38,7 @@ from monitor.analysis.planmeta import (
     detect_plan_year,
     title_from_text,
 )
-from monitor.analysis.sentences import Reading, read_sentence
+from monitor.analysis.sentences import Reading, list_groups, read_sentence
 from monitor.analysis.tables import TableItem, table_items
 from store.kinds import Comparator, TargetKind
 
@@ -212,6 +212,7 @@ class _Context:
     section_kind: str | None
     section_year: int | None
     carried: _Mark | None
+    year_list: tuple[int, ...] = ()  # 到2022年和2030年: the years a paragraph's lists are read against
 
 
 _CLAUSE_MARK = re.compile(r"[，,；;。！？!?|｜\t]")
@@ -245,17 +246,24 @@ def _governing(marks: list[_Mark], reading: Reading, context: _Context) -> _Mark
     return after[0] if after else context.carried
 
 
-def _years_respectively(sentence: str, readings: list[Reading]) -> dict[int, _Mark]:
-    """到2022年和2030年…分别不低于22%和30%: the n-th item of the 分别 group takes the n-th year."""
-    at = sentence.find("分别")
-    listed = YEAR_LIST.search(sentence, 0, at) if at > 0 else None
-    if listed is None:
+def _years_for_lists(sentence: str, readings: list[Reading], context: _Context) -> dict[int, _Mark]:
+    """到2022年和2030年…分别不低于22%和30%: the n-th number of a list takes the n-th year.
+
+    The year list is the sentence's own or the last one its paragraph named; a list of
+    as many numbers as years (joined by 和/、) is read in order.
+    """
+    listed = YEAR_LIST.search(sentence)
+    if listed is not None:
+        years = tuple(int(year) for year in re.findall(r"(?:19|20)\d{2}", listed.group("years")))
+        context.year_list = years
+    years = context.year_list
+    if not years:
         return {}
-    years = [int(year) for year in re.findall(r"(?:19|20)\d{2}", listed.group("years"))]
-    group = [index for index, reading in enumerate(readings) if reading.start > at]
-    if len(group) != len(years):
-        return {}
-    return {index: _Mark(listed.start(), year, "by-year") for index, year in zip(group, years, strict=True)}
+    paired: dict[int, _Mark] = {}
+    for group in list_groups(sentence, readings):
+        if len(group) == len(years):
+            paired.update({index: _Mark(readings[index].start, year, "by-year") for index, year in zip(group, years, strict=True)})
+    return paired
 
 
 def _sentence_targets(doc: _Document, block: Block, span: tuple[int, int], body: str,
@@ -263,7 +271,7 @@ def _sentence_targets(doc: _Document, block: Block, span: tuple[int, int], body:
     sentence = body[span[0]:span[1]]
     readings = read_sentence(sentence)
     marks = _marks(sentence, doc.plan_year)
-    by_year = _years_respectively(sentence, readings)
+    by_year = _years_for_lists(sentence, readings, context)
     found = []
     for index, reading in enumerate(readings):
         mark = by_year.get(index) or _governing(marks, reading, context)
