@@ -152,12 +152,12 @@ def units_compatible(old: str, new: str) -> bool:
     return unit_family(old) == unit_family(new)
 
 
+_COMPARATORS: dict[str, Comparator] = {cmp.value: cmp for cmp in Comparator}
+
+
 def comparator_of(raw: str) -> Comparator:
     """A stored comparator string as the enum (unknown strings read as "=")."""
-    try:
-        return Comparator(str(raw))
-    except ValueError:
-        return Comparator.EQ
+    return _COMPARATORS.get(str(raw), Comparator.EQ)
 
 
 def direction(cmp: Comparator, indicator: str) -> int:
