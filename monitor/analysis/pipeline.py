@@ -14,7 +14,20 @@ years first, then in id order: see :func:`pending_version_ids`), one transaction
    previous year's document of its series (scope ``series``); ``target-met/missed``
    where this version reports actuals for targets earlier documents set for that year.
 
-The rows and their ``detail`` are described in :mod:`monitor.analysis.change_rows`.
+Change rows (built in :mod:`monitor.analysis.change_rows`; the digest and the archive
+rely on this shape): ``kind, source_id, document_id, version_id, old_document_id,
+old_version_id, series_id, indicator, plan_year, summary, detail, dedup_key`` with
+``detail`` by kind (a target is ``ExtractedTarget.to_json()``):
+
+- ``new-document``: ``{"title", "url", "agency", "region", "plan_year", "doc_type", "published_on", "target_count"}``
+- ``repost``: ``{"canonical_document_id", "canonical_url", "similarity", "url", "title"}``
+- ``text-edit``: ``{"hunks": [{"section", "old", "new"}, …at most 5], "hunk_count", "inserted_chars", "deleted_chars"}``
+- ``target-added|removed|raised|lowered|changed``: ``{"old", "new", "old_year", "new_year",
+  "scope": "version"|"series", "reasons": [...], "verdict"}``; ``target-raised`` means more
+  ambitious (for a ceiling, a smaller number), ``verdict`` says it in words
+  ("tightened (lower is better)")
+- ``target-met|missed``: ``{"target", "actual", "year", "target_document_id"}``; the row's
+  document is the one reporting the actual, ``old_document_id`` the one that set the target.
 ``Change.dedup_key`` is unique and the version's ``analysed_at`` is written in the same
 transaction as its rows, so a crash leaves the version pending and a re-run writes each
 finding once. A version whose analysis raises gets ``analysis_error`` (and
