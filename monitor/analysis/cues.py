@@ -28,6 +28,7 @@ __all__ = [
     "INDICATOR_ENDINGS",
     "INFERRED_UNITS",
     "PAST_CUES",
+    "PAST_OPENERS",
     "PLAN_HEADINGS",
     "POST_CUES",
     "PRE_CUES",
@@ -60,7 +61,7 @@ STRONG_UNITS: tuple[str, ...] = (
     "%", "‰", "/10万", "/万", "/千", "百分点", "万元", "亿元", "元", "岁", "张", "个", "家", "所",
     "人次", "人", "名", "位", "项", "次", "篇", "例", "期", "支", "台", "辆", "场", "户", "份",
     "床", "处", "平方米", "公里", "批", "对", "套", "座", "本", "组", "间", "条", "件", "册",
-    "株", "剂", "剂次", "人份", "管", "瓶", "吨", "亩", "平方公里", "千米", "米", "倍", "级", "种", "类", "枚",
+    "株", "剂", "剂次", "人份", "场次", "批次", "户次", "台次", "班次", "管", "瓶", "吨", "亩", "平方公里", "千米", "米", "倍", "级", "种", "类", "枚",
     "门", "床位", "分", "克",
 )
 # Units of time: in plans they mostly describe how to operate (24小时值班, 30天满负荷,
@@ -128,7 +129,7 @@ PRE_CUES: tuple[tuple[str, str], ...] = (
     # less than
     ("低于", "lt"), ("小于", "lt"), ("<", "lt"), ("＜", "lt"), ("不足", "lt"), ("不到", "lt"), ("少于", "lt"),
     # about
-    ("约", "approx"), ("大约", "approx"), ("近", "approx"), ("接近", "approx"),
+    ("约", "approx"), ("约有", "approx"), ("大约", "approx"), ("近", "approx"), ("接近", "approx"),
     # changes (increments and decrements), not levels
     ("提高", "inc"), ("提升", "inc"), ("增长", "inc"), ("增加", "inc"), ("上升", "inc"), ("增幅", "inc"),
     ("增速", "inc"), ("扩大", "inc"), ("年均增长", "inc"), ("增长率", "inc"),
@@ -223,7 +224,9 @@ SUBJECT_NOUNS = re.compile(
 # Endings of a complete indicator name: a 分别 subject with one of these needs no shared head.
 INDICATOR_ENDINGS = re.compile(r"(?:率|数|量|比|比例|比重|占比|水平|寿命|人次|床位|费用|支出|收入|时间|天数|住院日|次数|人数|值)$")
 # Baselines are not deadlines: 比2020年提高5个百分点, 较2020年, 2020年以来.
-BASELINE = re.compile(r"(?:比|较|与|同|自|从|相比|对比)\s*(?:19|20)\d{2}\s*年|(?:19|20)\d{2}\s*年\s*(?:以来|相比|基础上)")
+BASELINE = re.compile(
+    r"(?:比|较|与|同|自|从|相比|对比)\s*(?:(?:19|20)\d{2}\s*年|去年|上年|上一年)(?:同期)?|(?:19|20)\d{2}\s*年\s*(?:以来|相比|基础上)"
+)
 # Words for the plan's own year: 年内完成, 今年, 全年, 年底前 (→ plan_year + offset).
 RELATIVE_YEARS: tuple[tuple[str, int], ...] = (
     ("年内", 0), ("今年", 0), ("全年", 0), ("本年度", 0), ("年度内", 0), ("年底前", 0), ("年底", 0),
@@ -244,8 +247,10 @@ PLAN_HEADINGS = re.compile(
 # Past-tense reports inside a sentence (已建成, 全年共, 截至) and forward cues.
 PAST_CUES = re.compile(
     r"已经?(?!有.{0,8}基础)|完成了|达到了|实现了|建成了|累计完成|共有|全年共|截至|截止|(?:19|20)\d{2}\s*年以来"
-    r"|顺利完成|圆满完成|超额完成|比上年|较上年|同比|较去年|比去年"
+    r"|顺利完成|圆满完成|超额完成|比上年|较上年|同比|较去年|比去年|(?:今年|年初|上半年|本年度?|当年)以来"
 )
+# Openers that put a whole sentence in the past: 今年以来，…; 截至2022年底，…
+PAST_OPENERS = re.compile(r"(?:今年|年初|上半年|本年度?|当年|(?:19|20)\d{2}\s*年)以来|截至|截止")
 FUTURE_CUES = re.compile(r"力争|确保|争取|计划|预计|拟|力求|努力|到\s*(?:19|20)\d{2}\s*年|年底前|以前|之前|届时")
 
 # ---------------------------------------------------------------- traps

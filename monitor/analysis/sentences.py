@@ -95,7 +95,7 @@ def cue_tags(window: str) -> set[str]:
         tag = _PRE_TAGS[match.group()]
         if tag in ("inc", "dec"):
             changes[tag] = match.end()
-        reach = _REACH.get(tag, _DEFAULT_REACH) if len(match.group()) > 1 else min(_REACH.get(tag, 1), 1)
+        reach = _REACH.get(tag, _DEFAULT_REACH) if len(match.group()) > 1 else 0  # 约 in 签约率 is no cue
         if len(compact) - match.end() <= reach:
             tags.add(tag)
             if tag in _LEVEL_CUES:

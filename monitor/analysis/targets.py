@@ -22,6 +22,7 @@ from monitor.analysis.cues import (
     DEADLINE_RULES,
     FUTURE_CUES,
     PAST_CUES,
+    PAST_OPENERS,
     PLAN_HEADINGS,
     RELATIVE_YEARS,
     RESPONSIBLE_LABELS,
@@ -231,7 +232,7 @@ def _kind(doc: _Document, sentence: str, reading: Reading, mark: _Mark | None, c
         return TargetKind.ACTUAL
     if FUTURE_CUES.search(head) or (mark is not None and mark.rule in _FORWARD_RULES):
         return TargetKind.TARGET
-    if PAST_CUES.search(_clause_of(sentence, reading)):
+    if PAST_CUES.search(_clause_of(sentence, reading)) or PAST_OPENERS.search(head):
         return TargetKind.ACTUAL
     if context.section_kind is not None:
         return TargetKind.ACTUAL if context.section_kind == "review" else TargetKind.TARGET
@@ -276,7 +277,8 @@ def _sentence_targets(doc: _Document, block: Block, span: tuple[int, int], body:
     for index, reading in enumerate(readings):
         mark = by_year.get(index) or _governing(marks, reading, context)
         kind = _kind(doc, sentence, reading, mark, context)
-        if mark is not None and mark.rule == "relative" and kind is TargetKind.ACTUAL:
+        in_review = context.section_kind == "review" or doc.review_doc
+        if mark is not None and mark.rule == "relative" and kind is TargetKind.ACTUAL and in_review:
             mark = None  # 全年 in a review is the reviewed year, not the plan's
         year = mark.year if mark is not None else context.section_year or doc.default_year(kind)
         original = doc.text[block.body_start + span[0]:block.body_start + span[1]].strip()
