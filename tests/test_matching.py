@@ -280,3 +280,10 @@ def test_a_target_named_twice_pairs_with_the_one_in_the_same_sentence() -> None:
     ]
     (same,) = match_targets([at(12, table, "", unit="1/10万")], [at(12, table, "", unit="/10万")])
     assert same.change == "unchanged"  # 1/10万 and /10万 are one unit
+
+
+def test_values_read_as_written_even_when_large_or_fractional() -> None:
+    (row,) = match_targets([t("卫生健康投入", 350_000_000, "元")], [t("卫生健康投入", 420_000_000.0, "元")])
+    assert row.summary == "卫生健康投入: ≥350000000元 (old) → ≥420000000元 (new), raised"
+    (ranged,) = match_targets([], [t("医联体", 3, "个", C.RANGE, value_max=5.5)])
+    assert ranged.summary == "医联体: 3–5.5个 (new), added"

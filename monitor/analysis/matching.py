@@ -105,11 +105,18 @@ class TargetChange:
         return side.indicator
 
 
+def _number(value: float) -> str:
+    """7.86, 80, 350000000 (never 3.5e+08): up to four decimals, no trailing zeros."""
+    if float(value).is_integer():
+        return f"{value:.0f}"
+    return f"{value:.4f}".rstrip("0").rstrip(".")
+
+
 def format_target(target: TargetLike) -> str:
     """A target the way a person writes it: ≥7.86张, 3–5家, +2百分点."""
-    number = f"{target.value:g}" if abs(target.value) < 1e15 else f"{target.value:.0f}"
+    number = _number(target.value)
     if target.value_max is not None:
-        number = f"{number}–{target.value_max:g}"
+        number = f"{number}–{_number(target.value_max)}"
     return f"{comparator_of(target.cmp).symbol}{number}{target.unit}"
 
 
@@ -272,7 +279,8 @@ def _classify(
 def _labels(years: tuple[int | None, int | None], labels: tuple[str, str] | None) -> tuple[str, str]:
     if labels is not None:
         return labels
-    return tuple(str(year) if year is not None else side for year, side in zip(years, ("old", "new"), strict=True))  # type: ignore[return-value]
+    old_year, new_year = years
+    return (str(old_year) if old_year is not None else "old", str(new_year) if new_year is not None else "new")
 
 
 def _paired(
