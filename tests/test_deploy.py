@@ -208,3 +208,21 @@ def test_dockerfile_copies_what_exists_and_every_package_pyproject_installs() ->
         assert package in copied
     ignored = (REPO / ".dockerignore").read_text(encoding="utf-8").split()
     assert ".venv" in ignored and "planwatch-data" in ignored and ".git" in ignored
+
+
+def test_deploy_readme_names_real_files_commands_and_settings() -> None:
+    text = (DEPLOY / "README.md").read_text(encoding="utf-8")
+    table = re.findall(r"^\| `([^`]+)`(?:, `([^`]+)`)? \|", text, re.M)
+    named = [name for row in table for name in row if name]
+    assert len(named) >= 10
+    for name in named:
+        assert (DEPLOY / name).is_file(), f"deploy/README.md names {name}, which is not in deploy/"
+    commands = set(re.findall(r"^\s+pw ([a-z-]+)", text, re.M))
+    commands |= set(re.findall(r"(?:`|bin/|exec )planwatch ([a-z][a-z-]*)", text))
+    assert {"db", "status", "subscribers", "daemon", "run", "serve"} <= commands
+    for command in commands:
+        assert command in COMMANDS, f"deploy/README.md runs `planwatch {command}`, which does not exist"
+    for env in set(_ENV_NAME.findall(text)) - _NOT_SETTINGS:
+        assert env in SETTING_ENVS, f"deploy/README.md names {env}, which is no setting"
+    for step in ("db upgrade", "Backups", "Upgrading", "planwatch.env", "docker compose up"):
+        assert step in text
