@@ -1,0 +1,1 @@
+"""What a user would run instead of planwatch: a bare Scrapy spider and urlwatch."""

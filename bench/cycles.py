@@ -1,0 +1,132 @@
+"""One planwatch phase in this (child) process: a crawl of the bench sources, or the analysis.
+
+``python -m bench.cycles crawl DATA_DIR BASE_URL PAGES`` crawls the bench site's three
+sources with ``crawler.run.crawl_sources`` exactly as ``planwatch crawl`` does (an empty
+store gets Scrapy; a known one the lean revalidation pass, Scrapy only for what is new);
+``python -m bench.cycles analyse DATA_DIR`` runs ``analyse_pending`` (outline, targets,
+series, reposts, changes, search index) over what the crawls stored. Analysis is never
+inside the measured crawl: the harness runs and reports it as its own phase.
+
+Settings: defaults except AutoThrottle off and 16 requests per domain (the same
+concurrency the bare Scrapy baseline gets). The last stdout line is JSON: wall and CPU
+seconds of the work alone (after imports), the run's counters, and what the store and
+the WARC files grew by (see :func:`store_sizes`).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+__all__ = ["BENCH_ENV", "bench_config", "main", "store_sizes"]
+
+BENCH_ENV = {
+    "PLANWATCH_CRAWL_AUTOTHROTTLE": "false",
+    "PLANWATCH_CRAWL_CONCURRENCY": "16",
+    "PLANWATCH_CRAWL_PER_DOMAIN_CONCURRENCY": "16",
+    "PLANWATCH_CRAWL_CONCURRENT_ITEMS": "16",
+    "PLANWATCH_LOG_LEVEL": "WARNING",
+}
+_COUNTED_TABLES = ("document", "version", "crawlrun", "target", "change", "blob", "listingpage")
+
+
+def bench_config(data_dir: str) -> Any:
+    from store.settings import load_config
+
+    return load_config(env={**BENCH_ENV, "PLANWATCH_DATA_DIR": data_dir})
+
+
+def _file_size(path: Path) -> int:
+    return path.stat().st_size if path.exists() else 0
+
+
+def store_sizes(data_dir: Path, *, checkpoint: bool) -> dict[str, int]:
+    """Bytes on disk: the SQLite file, its WAL, the WARC files, and row counts.
+
+    With ``checkpoint`` the WAL is first folded into the main file and truncated
+    (``PRAGMA wal_checkpoint(TRUNCATE)``), so ``db`` is what the store really holds.
+    """
+    database = data_dir / "planwatch.db"
+    rows: dict[str, int] = {}
+    if database.exists():
+        with sqlite3.connect(database) as connection:
+            if checkpoint:
+                connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            for table in _COUNTED_TABLES:
+                try:
+                    rows[table] = int(connection.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0])
+                except sqlite3.OperationalError:
+                    rows[table] = 0
+        connection.close()
+    warc = sum(_file_size(path) for path in (data_dir / "warc").glob("*.warc.gz"))
+    return {"db": _file_size(database), "wal": _file_size(data_dir / "planwatch.db-wal"), "warc": warc,
+            **{f"rows_{name}": count for name, count in rows.items()}}
+
+
+def _growth(before: dict[str, int], after: dict[str, int]) -> dict[str, int]:
+    return {key: after.get(key, 0) - before.get(key, 0) for key in after}
+
+
+def _crawl(data_dir: Path, base_url: str, pages: int) -> dict[str, Any]:
+    from crawler.fixture_site.benchsite import BenchSite, bench_sources
+    from crawler.run import crawl_sources
+    from store.engine import make_engine
+    from store.migrate import upgrade
+
+    config = bench_config(str(data_dir))
+    config.ensure_data_dir()
+    engine = make_engine(config.database_url)
+    upgrade(engine)
+    engine.dispose()
+    sources = bench_sources(base_url, BenchSite(pages))
+    before = store_sizes(data_dir, checkpoint=True)
+    wall, cpu = time.perf_counter(), time.process_time()
+    summaries = crawl_sources(config, sources, trigger="bench")
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    raw = store_sizes(data_dir, checkpoint=False)
+    settled = store_sizes(data_dir, checkpoint=True)
+    counts: dict[str, int] = {}
+    for summary in summaries:
+        for key, value in summary.counts.items():
+            if isinstance(value, int):
+                counts[key] = counts.get(key, 0) + value
+    return {"wall_s": wall, "cpu_s": cpu, "modes": [s.mode for s in summaries],
+            "statuses": [s.status.value for s in summaries], "counts": counts,
+            "added_raw": _growth(before, raw), "added": _growth(before, settled), "sizes": settled}
+
+
+def _analyse(data_dir: Path) -> dict[str, Any]:
+    from monitor.analysis.pipeline import analyse_pending
+    from store.engine import make_engine
+
+    config = bench_config(str(data_dir))
+    engine = make_engine(config.database_url)
+    before = store_sizes(data_dir, checkpoint=True)
+    wall, cpu = time.perf_counter(), time.process_time()
+    summary = analyse_pending(engine)
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    engine.dispose()
+    settled = store_sizes(data_dir, checkpoint=True)
+    return {"wall_s": wall, "cpu_s": cpu, "analysed": summary.analysed, "failed": summary.failed,
+            "changes": dict(summary.changes), "added": _growth(before, settled), "sizes": settled}
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = sys.argv[1:] if argv is None else argv
+    if args[:1] == ["crawl"] and len(args) == 4:
+        result = _crawl(Path(args[1]), args[2], int(args[3]))
+    elif args[:1] == ["analyse"] and len(args) == 2:
+        result = _analyse(Path(args[1]))
+    else:
+        raise SystemExit("usage: python -m bench.cycles crawl DATA_DIR BASE_URL PAGES | analyse DATA_DIR")
+    from bench.measure import peak_rss_mb
+
+    print(json.dumps({**result, "peak_rss_mb": peak_rss_mb()}, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()
