@@ -107,6 +107,26 @@ def test_html_page(tmp_path: Path) -> None:
     assert items[2]["indicator"] == "重点人群家庭医生签约率"
 
 
+TABLE_PAGE = """<html><head><meta charset="utf-8"><title>某市“十四五”卫生健康规划</title></head><body>
+<div id="zoom"><p>一、主要指标</p>
+<table border="1"><tr><td>指标</td><td>单位</td><td>2020年</td><td>2025年</td><td>属性</td></tr>
+<tr><td>人均预期寿命</td><td>岁</td><td>78.3</td><td>≥79</td><td>预期性</td></tr>
+<tr><td>孕产妇死亡率</td><td>/10万</td><td>9.8</td><td>≤10</td><td>预期性</td></tr></table>
+<p>二、重点任务</p><p>到2025年，建成社区医院12家。</p></div></body></html>
+"""
+
+
+def test_html_page_with_an_indicator_table(tmp_path: Path) -> None:
+    page = tmp_path / "plan.html"
+    page.write_text(TABLE_PAGE, encoding="utf-8")
+    items = _json(str(page))
+    assert [(i["indicator"], i["value"], i["unit"], i["cmp"], i["deadline"], i["kind"]) for i in items] == [
+        ("人均预期寿命", 78.3, "岁", "=", 2020, "actual"), ("人均预期寿命", 79.0, "岁", ">=", 2025, "target"),
+        ("孕产妇死亡率", 9.8, "/10万", "=", 2020, "actual"), ("孕产妇死亡率", 10.0, "/10万", "<=", 2025, "target"),
+        ("社区医院", 12.0, "家", "=", 2025, "target"),
+    ]
+
+
 def test_readable_table_without_json(utf8_file: Path) -> None:
     result = _run(str(utf8_file))
     assert result.returncode == 0, result.stderr

@@ -17,6 +17,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from monitor.analysis.outline import build_outline
 from monitor.analysis.targets import ExtractedTarget, extract_targets
 from store.kinds import Comparator, TargetKind
 
@@ -78,6 +79,11 @@ def test_page_chrome_is_not_read() -> None:
     )
     found = extract_targets(text)
     assert [(t.value, t.unit, t.deadline) for t in found] == [(3, "个", 2021)]
+
+
+def test_a_prebuilt_outline_gives_the_same_targets() -> None:
+    text = "2023年工作要点\n一、目标\n到2025年，孕产妇死亡率控制在10/10万以下。\n二、任务\n（一）建成社区医院5家。\n"
+    assert extract_targets(text, outline=build_outline(text)) == extract_targets(text)
 
 
 def test_to_json_is_plain_json_with_chinese_kept() -> None:
