@@ -33,7 +33,7 @@ from contextlib import closing
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from sqlalchemy import text
+from sqlalchemy import bindparam, text
 from sqlalchemy.engine import Connection
 from sqlmodel import Session, col, select
 
@@ -42,8 +42,10 @@ from store.texts import get_text
 
 __all__ = [
     "BACKENDS",
+    "CANDIDATE_LIMIT",
     "INDEX_TABLE",
     "MIN_TRIGRAM_TERM",
+    "IndexStatus",
     "SearchBackend",
     "SearchFilters",
     "SearchHit",
@@ -66,6 +68,11 @@ SNIPPET_CONTEXT = 40  # characters shown before and after the first hit
 MAX_TERMS = 8
 _BATCH = 200
 _STREAM_CHUNK = 200
+_CHUNK = 500  # candidate versions checked per query
+# A filter leaving at most this many versions is searched by reading those versions'
+# texts (fast when the filter is narrow, whatever the term); a broader one by walking
+# the term's matches newest first and checking each one's document.
+CANDIDATE_LIMIT = 5000
 # Private-use characters never shown to people; removed from indexed text so that
 # nothing scraped can look like our own markup.
 _PRIVATE = re.compile("[\ue000-\uf8ff]")
@@ -135,6 +142,7 @@ class SearchBackend:
 
     dialect: ClassVar[str] = ""
     key: ClassVar[str] = "version_id"  # the index table's column holding the version id
+    like_operator: ClassVar[str] = "f.body LIKE"  # case-insensitive for ASCII, like the indexes
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -160,6 +168,14 @@ class SearchBackend:
     def match_sql(self, terms: Sequence[str], params: dict[str, Any]) -> list[str]:
         """Conditions over ``f`` that all ``terms`` occur; fills ``params``."""
         raise NotImplementedError
+
+    def check_sql(self, terms: Sequence[str], params: dict[str, Any]) -> list[str]:
+        """Conditions over ``f`` reading the stored text itself (for a few candidate rows)."""
+        conditions = []
+        for number, term in enumerate(terms):
+            params[f"check{number}"] = _like_pattern(term)
+            conditions.append(f"{self.like_operator} :check{number} ESCAPE '\\'")
+        return conditions
 
     def body_sql(self) -> str:
         return f"SELECT f.body FROM {INDEX_TABLE} f WHERE f.{self.key} = :version_id"
@@ -214,6 +230,7 @@ class PostgresBackend(SearchBackend):
     """pg_trgm: a GIN trigram index answers ILIKE '%term%' for terms of 3+ characters."""
 
     dialect = "postgresql"
+    like_operator = "f.body ILIKE"
 
     def exists(self, connection: Connection) -> bool:
         found = connection.execute(text("SELECT to_regclass(:name)"), {"name": INDEX_TABLE}).scalar()
@@ -303,26 +320,63 @@ def index_pending(session: Session, *, limit: int | None = None) -> int:
     return done
 
 
-def index_status(session: Session) -> tuple[int, int]:
-    """(indexed versions, all versions), for the archive's "index is behind" notice."""
+@dataclass(frozen=True)
+class IndexStatus:
+    """How far the index has got: cheap to ask on every page (no counting of the index)."""
+
+    ready: bool  # the index table exists
+    indexed_through: int  # the highest indexed version id (0 when none)
+    behind: int  # versions stored after it, not yet searchable
+
+
+def index_status(session: Session) -> IndexStatus:
+    """Where the index stands, for the archive's "index is behind" notice."""
     connection = session.connection()
     backend = backend_for(connection)
-    total = int(connection.execute(text("SELECT count(*) FROM version")).scalar() or 0)
-    if not backend.exists(connection):
-        return 0, total
-    indexed = int(connection.execute(text(f"SELECT count(*) FROM {INDEX_TABLE}")).scalar() or 0)
-    return indexed, total
+    ready = backend.exists(connection)
+    through = 0
+    if ready:
+        latest = f"SELECT {backend.key} FROM {INDEX_TABLE} ORDER BY {backend.key} DESC LIMIT 1"
+        through = int(connection.execute(text(latest)).scalar() or 0)
+    behind = int(connection.execute(text("SELECT count(*) FROM version WHERE id > :id"), {"id": through}).scalar() or 0)
+    return IndexStatus(ready, through, behind)
 
 
 def _statement(backend: SearchBackend, terms: Sequence[str], filters: SearchFilters) -> tuple[str, dict[str, Any]]:
+    """Term-driven: every match, newest first, filtered by document (for broad filters)."""
     params: dict[str, Any] = {}
     conditions = backend.match_sql(terms, params)
     filter_conditions, filter_params = filters.where()
     params.update(filter_params)
-    join = " JOIN document d ON d.id = f.document_id" if filter_conditions else ""
-    where = " AND ".join(conditions + filter_conditions)
+    # CROSS JOIN: SQLite then walks the matches first (PostgreSQL plans it as a join)
+    join = " CROSS JOIN document d" if filter_conditions else ""
+    where = " AND ".join(conditions + (["d.id = f.document_id", *filter_conditions] if filter_conditions else []))
     key = f"f.{backend.key}"
     return f"SELECT {key}, f.document_id FROM {INDEX_TABLE} f{join} WHERE {where} ORDER BY {key} DESC", params
+
+
+def _candidates(connection: Connection, filters: SearchFilters) -> list[int] | None:
+    """Versions of the documents a narrow filter allows, newest first; None for broad filters."""
+    conditions, params = filters.where()
+    if not conditions:
+        return None
+    statement = (f"SELECT v.id FROM version v JOIN document d ON d.id = v.document_id WHERE {' AND '.join(conditions)} "
+                 "ORDER BY v.id DESC LIMIT :cap")
+    ids = [int(row[0]) for row in connection.execute(text(statement), {**params, "cap": CANDIDATE_LIMIT + 1})]
+    return None if len(ids) > CANDIDATE_LIMIT else ids
+
+
+def _check_candidates(connection: Connection, backend: SearchBackend, terms: Sequence[str],
+                      ids: list[int]) -> Generator[tuple[int, int], None, None]:
+    """Filter-driven: read the few candidate versions' texts, newest first, in chunks."""
+    params: dict[str, Any] = {}
+    checks = " AND ".join(backend.check_sql(terms, params))
+    key = f"f.{backend.key}"
+    statement = text(f"SELECT {key}, f.document_id FROM {INDEX_TABLE} f WHERE {key} IN :ids AND {checks} ORDER BY {key} DESC")
+    statement = statement.bindparams(bindparam("ids", expanding=True))
+    for start in range(0, len(ids), _CHUNK):
+        for row in connection.execute(statement, {**params, "ids": ids[start:start + _CHUNK]}):
+            yield int(row[0]), int(row[1])
 
 
 def _first_documents(rows: Generator[tuple[int, int], None, None], wanted: int) -> list[tuple[int, int]]:
@@ -348,9 +402,15 @@ def search(session: Session, query: str, filters: SearchFilters | None = None, *
         return SearchPage(query, terms, page=page, per_page=per_page)
     if not backend.exists(connection):
         return SearchPage(query, terms, page=page, per_page=per_page, fallback=fallback, index_ready=False)
-    statement, params = _statement(backend, terms, filters or SearchFilters())
+    filters = filters or SearchFilters()
+    candidates = _candidates(connection, filters)
+    if candidates is None:
+        statement, params = _statement(backend, terms, filters)
+        rows = backend.stream(connection, statement, params)
+    else:
+        rows = _check_candidates(connection, backend, terms, candidates)
     start = (page - 1) * per_page
-    found = _first_documents(backend.stream(connection, statement, params), start + per_page + 1)
+    found = _first_documents(rows, start + per_page + 1)
     chosen = found[start:start + per_page]
     hits = [
         SearchHit(document_id, version_id, make_snippet(_body(connection, backend, version_id), terms))

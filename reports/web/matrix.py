@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
+from sqlalchemy import text
 from sqlmodel import Session, col, select
 
 from reports.templating import format_value
@@ -19,18 +21,33 @@ from store.errors import NotFound
 from store.kinds import ChangeKind
 from store.models import Change, Document, Series, Target
 
-__all__ = ["Cell", "IndicatorTable", "MatrixRow", "SeriesMatrix", "indicator_table", "series_matrix", "series_plans"]
+__all__ = ["Cell", "CellTarget", "IndicatorTable", "MatrixRow", "SeriesMatrix", "indicator_table", "series_matrix", "series_plans"]
+
+
+class CellTarget(NamedTuple):
+    """What a matrix cell shows of a target (light: an indicator table may hold thousands)."""
+
+    document_id: int
+    value: float
+    value_max: float | None
+    unit: str
+    cmp: str
+    sentence: str
+
+    @classmethod
+    def of(cls, target: Target) -> CellTarget:
+        return cls(target.document_id, target.value, target.value_max, target.unit, target.cmp, target.sentence)
 
 
 @dataclass
 class Cell:
-    targets: list[Target] = field(default_factory=list)
+    targets: list[CellTarget] = field(default_factory=list)
     document: Document | None = None
     changes: list[Change] = field(default_factory=list)
 
-    def values(self) -> list[tuple[str, Target]]:
-        """Distinct values as a person reads them (≥7.86张), each with its first target."""
-        seen: dict[tuple[str, int], Target] = {}
+    def values(self) -> list[tuple[str, CellTarget]]:
+        """Distinct values as a person reads them (≥7.86张) per plan, each with its first target."""
+        seen: dict[tuple[str, int], CellTarget] = {}
         for target in self.targets:
             seen.setdefault((format_value(target.value, target.value_max, target.unit, target.cmp), target.document_id), target)
         return [(shown, target) for (shown, _), target in seen.items()]
@@ -95,7 +112,7 @@ def _by_year(documents: Sequence[Document]) -> dict[int, Document]:
     return chosen
 
 
-def _add(rows: dict[str, MatrixRow], key: str, label: str, year: int, target: Target, document: Document) -> None:
+def _add(rows: dict[str, MatrixRow], key: str, label: str, year: int, target: CellTarget, document: Document | None) -> None:
     row = rows.setdefault(key, MatrixRow(key, label))
     cell = row.cells.setdefault(year, Cell(document=document))
     cell.targets.append(target)
@@ -129,27 +146,39 @@ def series_matrix(session: Session, series_id: int) -> SeriesMatrix:
     rows: dict[str, MatrixRow] = {}
     for year, document in sorted(by_year.items()):
         for target in targets.get(int(document.id or 0), []):
-            _add(rows, target.indicator_norm or target.indicator, target.indicator, year, target, document)
+            _add(rows, target.indicator_norm or target.indicator, target.indicator, year, CellTarget.of(target), document)
     _mark_changes(session, series_id, rows)
     ordered = sorted(rows.values(), key=lambda row: (-len(row.points()), row.label))
     return SeriesMatrix(series, sorted(by_year), by_year, undated, ordered)
 
 
-def indicator_table(session: Session, indicator: str, limit: int = 5000) -> IndicatorTable:
-    """Every region's current target for ``indicator``, by plan year (reposts left out)."""
-    document_ids = session.exec(
-        select(Target.document_id).distinct().where(Target.indicator_norm == indicator).limit(limit)
-    ).all()
-    if not document_ids:
-        raise NotFound(f"没有指标“{indicator}”的目标 (no targets for indicator {indicator!r})")
-    documents = session.exec(select(Document).where(col(Document.id).in_(list(document_ids)), col(Document.canonical_id).is_(None))
-                             .order_by(col(Document.id))).all()
-    targets = latest_targets(session, [int(document.id or 0) for document in documents], indicator=indicator)
+# The latest target each plan sets for the indicator (the covering index
+# ix_target_indicator_document_version answers the inner query), with its plan's place.
+_INDICATOR_SQL = text("""
+SELECT d.region, d.plan_year, d.series_id, t.document_id, t.value, t.value_max, t.unit, t.cmp, t.sentence
+FROM (SELECT document_id, max(version_id) AS version_id FROM target WHERE indicator_norm = :indicator
+      GROUP BY document_id) latest
+JOIN target t ON t.version_id = latest.version_id AND t.indicator_norm = :indicator
+JOIN document d ON d.id = latest.document_id
+WHERE d.canonical_id IS NULL
+ORDER BY d.region, d.plan_year, t.document_id, t.position
+""")
+
+
+def indicator_table(session: Session, indicator: str) -> IndicatorTable:
+    """Every region's targets for ``indicator`` by plan year, reposts left out.
+
+    Each plan contributes the targets of its latest version that names the indicator,
+    so the table is one grouped index scan however many plans set it.
+    """
     rows: dict[str, MatrixRow] = {}
-    for document in documents:
-        for target in targets.get(int(document.id or 0), []):
-            region = document.region or "（未知地区）"
-            _add(rows, region, region, document.plan_year or 0, target, document)
+    series_ids: set[int] = set()
+    for region, year, series_id, *shown in session.connection().execute(_INDICATOR_SQL, {"indicator": indicator}):
+        label = region or "（未知地区）"
+        _add(rows, label, label, year or 0, CellTarget(*shown), None)
+        if series_id:
+            series_ids.add(int(series_id))
+    if not rows:
+        raise NotFound(f"没有指标“{indicator}”的目标 (no targets for indicator {indicator!r})")
     years = sorted({year for row in rows.values() for year in row.cells})
-    series_ids = sorted({int(document.series_id) for document in documents if document.series_id})
-    return IndicatorTable(indicator, years, sorted(rows.values(), key=lambda row: row.label), series_ids)
+    return IndicatorTable(indicator, years, list(rows.values()), sorted(series_ids))

@@ -46,9 +46,8 @@ def home(request: Request, session: Db) -> Response:
     changes = session.exec(select(Change).order_by(col(Change.id).desc()).limit(15)).all()
     documents = session.exec(select(Document).order_by(col(Document.id).desc()).limit(10)).all()
     related = listing.documents_by_id(session, [c.document_id for c in changes if c.document_id])
-    indexed, total = index_status(session)
     return page(request, "home.html", nav="home", changes=changes, related=related, documents=documents,
-                problems=listing.problem_sources(session), indexed=indexed, total_versions=total)
+                problems=listing.problem_sources(session), index=index_status(session))
 
 
 @router.get("/sources")

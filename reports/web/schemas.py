@@ -14,12 +14,13 @@ from pydantic import BaseModel, Field
 
 from reports.templating import format_value
 from reports.web.listing import DocumentRow, SourceRow
-from reports.web.matrix import Cell, MatrixRow
+from reports.web.matrix import Cell, CellTarget, MatrixRow
 from store.models import Attachment, Change, Document, Target, Version
 
 __all__ = [
     "AttachmentOut",
     "CellOut",
+    "CellTargetOut",
     "ChangeOut",
     "ChangePage",
     "DocumentDetail",
@@ -173,15 +174,29 @@ class VersionDetail(BaseModel):
     attachments: list[AttachmentOut]
 
 
+class CellTargetOut(BaseModel):
+    document_id: int
+    display: str
+    value: float
+    value_max: float | None
+    unit: str
+    cmp: str
+    sentence: str
+
+    @classmethod
+    def of(cls, target: CellTarget) -> CellTargetOut:
+        return cls(**target._asdict(), display=format_value(target.value, target.value_max, target.unit, target.cmp))
+
+
 class CellOut(BaseModel):
-    document_id: int | None
-    targets: list[TargetOut]
+    document_id: int | None = Field(description="The plan shown for the year (series only).")
+    targets: list[CellTargetOut] = Field(description="Full rows: /api/targets with the same scope.")
     changes: list[str] = Field(description="Kinds of the changes recorded for this indicator and year.")
 
     @classmethod
     def of(cls, cell: Cell) -> CellOut:
         return cls(document_id=cell.document.id if cell.document else None,
-                   targets=[TargetOut.of(t) for t in cell.targets], changes=[c.kind for c in cell.changes])
+                   targets=[CellTargetOut.of(t) for t in cell.targets], changes=[c.kind for c in cell.changes])
 
 
 class MatrixRowOut(BaseModel):
