@@ -41,6 +41,7 @@ _PREFIX = re.compile(rf"^(?:{alternation(FILLER_PREFIXES)})")
 _SUFFIXES = tuple(sorted({word for word in FILLER_SUFFIXES if len(word) > 1}, key=len, reverse=True))
 _SUFFIX_CHARS = tuple({word for word in FILLER_SUFFIXES if len(word) == 1})
 _EDGE = "、，,；;：:。 \t—-的和及与或等"
+_ROW_NUMBER = re.compile(r"^\s*\d{1,3}(?:\s+|\s*[.．、]\s*(?!\d))")  # "1 新建社区医院": a task table's row number
 _PAREN_TAIL = re.compile(r"[（(][^()（）]*[)）]$")
 _LEADING_CUE = re.compile(rf"^(?:{alternation([word for word, _ in PRE_CUES if len(word) > 1])})")
 _ENUMERATION = "、和及与或"
@@ -78,7 +79,7 @@ def _strip_suffix(name: str) -> str:
 
 def clean_indicator(text: str) -> str:
     """The name left when scope, time, cue and reaching words are stripped from ``text``."""
-    name = _TIME.sub("", _compact(text))
+    name = _TIME.sub("", _compact(_ROW_NUMBER.sub("", text)))
     for _ in range(12):
         before = name
         name = name.strip(_EDGE)

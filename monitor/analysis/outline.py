@@ -53,7 +53,8 @@ _CLOSERS = "。！？!?；;”’）)」』】"
 _DANGLING = re.compile(r"(?:达到|达|为|在|控制在|提高到|提升至|降至|不低于|不超过|超过|和|及|与|的|对|将|把|从|由|向|至|到|等)$")
 _TITLE_END = re.compile(r"(?:要点|方案|通知|意见|计划|规划|办法|细则|报告|总结|回顾|目标|任务|要求|措施|保障)$")
 _HEADING_MAX = 40
-_TABULAR = re.compile(r"\t|[|｜]|\S {2,}\S")  # a table row flattened to text: never joined
+# A table row flattened to text (tabs, bars, wide gaps, or short space-separated cells): never joined.
+_TABULAR = re.compile(r"\t|[|｜]|\S {2,}\S|^[^\s，,。；;]{1,24}(?:[ \u3000]+[^\s，,。；;]{1,24}){2,}$")
 _SPACES = re.compile(r"\s+")
 
 

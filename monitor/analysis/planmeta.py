@@ -51,7 +51,7 @@ _ISSUED = (
 _SPAN_IN_TITLE = re.compile(r"((?:19|20)\d{2})\s*(?:年)?\s*[-—–~～至到]\s*((?:19|20)\d{2})\s*年?")
 _PLAN_WORDS = re.compile(r"要点|计划|安排|方案")
 _ANY_YEAR = re.compile(r"(?:19|20)\d{2}")
-_TABULAR = re.compile(r"\t|[|｜]|\S {2,}\S")
+_TABULAR = re.compile(r"\t|[|｜]|\S {2,}\S|^[^\s，,。；;]{1,24}(?:[ \u3000]+[^\s，,。；;]{1,24}){2,}$")
 
 
 def title_from_text(text: str) -> str:

@@ -45,7 +45,9 @@ from store.kinds import Comparator
 
 __all__ = ["Reading", "clauses", "cue_tags", "list_groups", "read_sentence"]
 
-_CLAUSE_END = re.compile(r"[，,；;：:。！？!?|｜\t]")
+_SPACED_ROW = re.compile(r"^\s*[^\s，,。；;]{1,24}(?:[ \u3000]+[^\s，,。；;]{1,24}){2,}\s*$")
+_CELL_GAP = re.compile(r"[ \t\u3000|｜]+")
+_CLAUSE_END = re.compile(r"[，,；;：:。！？!?|｜\t]|(?<=\S)\s{2,}(?=\S)")
 _PRE = re.compile(alternation([word for word, _ in PRE_CUES]))
 _PRE_TAGS = dict(PRE_CUES)
 _POST_TAGS = dict(POST_CUES)
@@ -76,9 +78,10 @@ class Reading:
 
 
 def clauses(sentence: str) -> list[tuple[int, int]]:
-    """(start, end) of each clause, the separator excluded."""
+    """(start, end) of each clause, the separator excluded; a table row's cells are clauses."""
     spans, start = [], 0
-    for match in _CLAUSE_END.finditer(sentence):
+    separators = _CELL_GAP if _SPACED_ROW.match(sentence) else _CLAUSE_END
+    for match in separators.finditer(sentence):
         spans.append((start, match.start()))
         start = match.end()
     spans.append((start, len(sentence)))
