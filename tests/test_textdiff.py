@@ -98,9 +98,16 @@ def test_the_view_counter_pair_has_no_change_and_the_edited_pair_one(tmp_path: P
 
 @pytest.mark.parametrize(("level", "pattern"), HEADING_STYLES, ids=[p.pattern for _, p in HEADING_STYLES])
 def test_every_heading_style_opens_a_section(level: int, pattern: object) -> None:
-    examples = {1: "三、保障措施", 2: "(二)强化公共卫生服务", 3: "4.强化慢性病管理。", 4: "（2）开展筛查", 5: "②加强随访"}
+    examples = {0: "【附件】重点任务分解表.docx", 1: "三、保障措施", 2: "(二)强化公共卫生服务", 3: "4.强化慢性病管理。",
+                4: "（2）开展筛查", 5: "②加强随访"}
     units = split_units(f"{examples[level]}\n正文一句。")
     assert units[-1].section.endswith(examples[level].rstrip("。"))
+
+
+def test_an_attachment_starts_its_own_section() -> None:
+    edited = PLAN + "【附件】指标表.docx\n孕产妇死亡率\t12\n"
+    (hunk,) = diff_texts(edited, edited.replace("\t12", "\t10")).hunks
+    assert hunk.section == "【附件】指标表.docx"
 
 
 def test_sections_nest_and_close() -> None:

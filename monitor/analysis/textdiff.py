@@ -63,6 +63,7 @@ _SPACE = re.compile(r"\s+")
 # Numbering styles that open a heading line, outermost first (the outline module owns
 # the full rules; this table only labels where a sentence sits). Row: (level, pattern).
 HEADING_STYLES: tuple[tuple[int, re.Pattern[str]], ...] = (
+    (0, re.compile(r"^【附件】")),  # 【附件】2024年重点任务分解表.docx (store.versions.combined_text)
     (1, re.compile(r"^[一二三四五六七八九十]+、")),  # 一、总体要求
     (2, re.compile(r"^[(（][一二三四五六七八九十]+[)）]")),  # (一)强化纵向贯通
     (3, re.compile(r"^\d{1,2}[.．、](?!\d)")),  # 1.做强做优市级公立医院
