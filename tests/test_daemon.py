@@ -162,6 +162,10 @@ def test_restart_keeps_the_job_store_and_syncs_it_with_the_sources_file(fixture_
         _ready(restarted)
         after = scheduled_times(engine)
         status = json.loads(planwatch(env, "status", "--json").stdout)
+        write_sources(sources, [gy, shx], schedules={"fixture-shx": "45 7 * * 1-5"})
+        restarted.send_signal(signal.SIGHUP)  # systemctl reload: re-read the sources file
+        wait_until(lambda: "removed=crawl:fixture-sn" in log_text(env), 60, "the reload to drop fixture-sn's job")
+        reloaded = scheduled_times(engine)
     finally:
         _stop(restarted)
     engine.dispose()
@@ -169,6 +173,7 @@ def test_restart_keeps_the_job_store_and_syncs_it_with_the_sources_file(fixture_
     assert after["crawl:fixture-gy"] == before["crawl:fixture-gy"], "unchanged job kept its (jittered) time"
     assert after["digest"] == before["digest"]
     assert after["crawl:fixture-shx"] != before["crawl:fixture-shx"]
+    assert reloaded == {key: value for key, value in after.items() if key != "crawl:fixture-sn"}
     _assert_within_jitter(after["crawl:fixture-shx"], hour=7, minute=45)
     by_source = {row["source"]: row for row in status["sources"]}
     assert by_source["fixture-gy"]["next_run_from"] == "daemon"
