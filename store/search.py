@@ -156,9 +156,9 @@ class SearchBackend:
         raise NotImplementedError
 
     def pending_sql(self) -> str:
-        """Ids of versions not yet indexed, oldest first, at most :limit."""
+        """Ids above :after of versions not yet indexed, oldest first, at most :limit."""
         return (
-            f"SELECT v.id FROM version v WHERE NOT EXISTS (SELECT 1 FROM {INDEX_TABLE} f "
+            f"SELECT v.id FROM version v WHERE v.id > :after AND NOT EXISTS (SELECT 1 FROM {INDEX_TABLE} f "
             f"WHERE f.{self.key} = v.id) ORDER BY v.id LIMIT :limit"
         )
 
@@ -304,12 +304,13 @@ def index_pending(session: Session, *, limit: int | None = None) -> int:
     connection = session.connection()
     backend = backend_for(connection)
     backend.create(connection)
-    done = 0
+    done, after = 0, 0
     while limit is None or done < limit:
         batch = _BATCH if limit is None else min(_BATCH, limit - done)
-        ids = [int(row[0]) for row in connection.execute(text(backend.pending_sql()), {"limit": batch})]
+        ids = [int(row[0]) for row in connection.execute(text(backend.pending_sql()), {"limit": batch, "after": after})]
         if not ids:
             break
+        after = ids[-1]  # one pass over the versions, not one per batch
         versions = session.exec(select(Version).where(col(Version.id).in_(ids))).all()
         rows = [
             {"version_id": v.id, "document_id": v.document_id, "body": _indexed_text(v.title, _version_text(session, v))}

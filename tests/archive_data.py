@@ -159,6 +159,17 @@ def _series_and_targets(session: Session, archive: Archive, made: dict[str, Vers
     session.flush()
 
 
+def _target_json(value: float) -> dict[str, object]:
+    """A target as ``ExtractedTarget.to_json()`` writes it into ``Change.detail``."""
+    return {"indicator": "每千人口医疗卫生机构床位数", "value": value, "value_max": None, "unit": "张", "cmp": ">=",
+            "deadline": None, "kind": "target", "sentence": f"床位数达到{value:g}张。", "section": "一、总体要求", "responsible": None}
+
+
+def _moved(old: float, new: float, old_year: int) -> dict[str, object]:
+    return {"old": _target_json(old), "new": _target_json(new), "old_year": old_year, "new_year": 2024, "scope": "series",
+            "reasons": ["value"], "verdict": "raised"}
+
+
 def _changes(session: Session, archive: Archive, made: dict[str, Version]) -> None:
     rows = {
         "new": Change(kind=ChangeKind.NEW_DOCUMENT, created_at=_when(30), source_id="gy", document_id=archive.documents["2024"],
@@ -167,16 +178,20 @@ def _changes(session: Session, archive: Archive, made: dict[str, Version]) -> No
         "raised": Change(kind=ChangeKind.TARGET_RAISED, created_at=_when(30), source_id="gy", document_id=archive.documents["2024"],
                          version_id=made["2024"].id, old_document_id=archive.documents["2023"], old_version_id=made["2023"].id,
                          series_id=archive.series_id, indicator="每千人口医疗卫生机构床位数", plan_year=2024,
-                         summary="每千人口医疗卫生机构床位数 7→7.5张", detail={"old": 7.0, "new": 7.5}, dedup_key="raised|2024"),
+                         summary="每千人口医疗卫生机构床位数 7→7.5张", detail=_moved(7.0, 7.5, 2023), dedup_key="raised|2024"),
         "raised2": Change(kind=ChangeKind.TARGET_RAISED, created_at=_when(30), source_id="gy", document_id=archive.documents["2024"],
                           version_id=made["2024"].id, old_document_id=archive.documents["2022"], old_version_id=made["2022"].id,
                           series_id=archive.series_id, indicator="每千人口医疗卫生机构床位数", plan_year=2024,
-                          summary="每千人口医疗卫生机构床位数 6.5→7.5张（对比2022年）", detail={"old": 6.5, "new": 7.5}, dedup_key="raised2|2024"),
+                          summary="每千人口医疗卫生机构床位数 6.5→7.5张（对比2022年）", detail=_moved(6.5, 7.5, 2022), dedup_key="raised2|2024"),
         "edit": Change(kind=ChangeKind.TEXT_EDIT, created_at=_when(40), source_id="gy", document_id=archive.documents["2024"],
                        version_id=made["2024b"].id, old_version_id=made["2024"].id, series_id=archive.series_id, plan_year=2024,
-                       summary="已发布页面被修改：床位数 7.5→7.86张", dedup_key="edit|2024"),
+                       summary="已发布页面被修改：床位数 7.5→7.86张", dedup_key="edit|2024",
+                       detail={"hunks": [{"section": "一、总体要求", "old": "床位数达到7.5张。", "new": "床位数达到7.86张。"}],
+                               "hunk_count": 1, "inserted_chars": 4, "deleted_chars": 3}),
         "evil": Change(kind=ChangeKind.NEW_DOCUMENT, created_at=_when(5), source_id="sn", document_id=archive.documents["evil"],
-                       version_id=made["evil"].id, summary=f"新计划：{EVIL_TITLE}", dedup_key="new|evil"),
+                       version_id=made["evil"].id, summary=f"新计划：{EVIL_TITLE}", dedup_key="new|evil",
+                       detail={"title": EVIL_TITLE, "url": EVIL_URL, "agency": "<b>机构</b>", "region": "遂宁市", "plan_year": 2022,
+                               "doc_type": "工作要点", "published_on": "2022-03-01", "target_count": 2}),
     }
     for name, change in rows.items():
         session.add(change)

@@ -99,7 +99,7 @@ def test_api_series_and_indicator(web: Web) -> None:
 def test_api_changes(web: Web) -> None:
     raised = web.client.get("/api/changes", params={"kind": "target-raised"}).json()
     assert [c["id"] for c in raised["items"]] == [web.archive.changes["raised2"], web.archive.changes["raised"]]
-    assert raised["items"][1]["detail"] == {"old": 7.0, "new": 7.5}
+    assert raised["items"][1]["detail"]["new"]["value"] == 7.5 and raised["items"][1]["detail"]["old_year"] == 2023
     cell = web.client.get("/api/changes", params={"series": web.archive.series_id, "indicator": BEDS, "year": 2024}).json()
     assert len(cell["items"]) == 2
     one = web.client.get(f"/api/changes/{web.archive.changes['edit']}").json()
@@ -162,3 +162,27 @@ def test_every_list_view_links_its_exports(web_sqlite: Web) -> None:
         html = web_sqlite.client.get(path).text
         assert f'href="{link}"' in html, path
         assert web_sqlite.client.get(link).status_code == 200
+
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+def test_atom_feed_of_changes(web: Web) -> None:
+    from lxml import etree
+
+    response = web.client.get("/feeds/changes.atom")
+    assert response.status_code == 200 and response.headers["content-type"] == "application/atom+xml; charset=utf-8"
+    feed = etree.fromstring(response.content)
+    entries = feed.findall(f"{ATOM}entry")
+    ids = {e.findtext(f"{ATOM}id") for e in entries}
+    assert {f"http://testserver/changes/{web.archive.changes[name]}" for name in ("new", "raised", "edit", "evil")} <= ids
+    assert all(e.find(f"{ATOM}link").get("href").startswith("http://testserver/") for e in entries)  # absolute links
+    titles = [e.findtext(f"{ATOM}title") for e in entries]
+    assert any(title and title.startswith("新计划：<script>") for title in titles)  # text in the XML, never markup
+    assert b"<script>" not in response.content
+    raised = etree.fromstring(web.client.get("/feeds/changes.atom", params={"kind": "target-raised"}).content)
+    assert len(raised.findall(f"{ATOM}entry")) == 2
+    grouped = etree.fromstring(web.client.get("/feeds/changes.atom", params={"kind": "targets", "source": "gy"}).content)
+    assert len(grouped.findall(f"{ATOM}entry")) == 2
+    assert web.client.get("/feeds/changes.atom", params={"kind": "bogus"}).status_code == 422
+    assert 'type="application/atom+xml"' in web.client.get("/changes").text

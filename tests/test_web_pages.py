@@ -223,8 +223,22 @@ def test_one_change(web: Web) -> None:
     html = web.client.get(f"/changes/{web.archive.changes['edit']}").text
     assert "已发布页面被修改" in html and "页面修改" in html
     assert f"/compare/{web.archive.versions['2024']}/{web.archive.versions['2024b']}" in _links(html)
-    raised = _text(web.client.get(f"/changes/{web.archive.changes['raised']}").text)
-    assert "2024 年" in raised and {"new7.5", "old7.0"} <= set(_rows(web.client.get(f"/changes/{web.archive.changes['raised']}").text))
+    assert "1 处修改：删去 3 字，新增 4 字" in _text(html)
+    assert re.search(r"<del[^>]*>7\.5</del>", html) and re.search(r"<ins[^>]*>7\.86</ins>", html)  # the differ's excerpt
+
+
+def test_a_target_change_shows_old_and_new(web: Web) -> None:
+    html = web.client.get(f"/changes/{web.archive.changes['raised']}").text
+    rows = _rows(html)
+    assert "目标值≥7张≥7.5张" in rows and "原句床位数达到7张。床位数达到7.5张。" in rows
+    assert "之前（2023）" in html and "之后（2024）" in html and "与上一年度计划相比" in html
+    assert "2024 年" in _text(html)
+
+
+def test_a_new_document_change_shows_its_facts_escaped(web: Web) -> None:
+    html = web.client.get(f"/changes/{web.archive.changes['evil']}").text
+    assert "量化目标2 个" in _text(html) and "&lt;b&gt;机构&lt;/b&gt;" in html
+    assert "javascript:" not in " ".join(_links(html))
 
 
 @pytest.mark.parametrize(

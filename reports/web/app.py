@@ -6,9 +6,9 @@ Jinja2 (no scripts at all), the JSON API is described at ``/openapi.json``; the
 interactive ``/docs`` page is off because it loads its assets from a CDN.
 
 Routers are mounted from :data:`ROUTERS`, a table of ``"module:attribute"`` entries:
-another part (the Atom feed of ``reports/feeds.py``, say) adds one row there and
-uses :func:`reports.web.state.get_session` / :func:`~reports.web.state.get_state`
-for the read-only session and the config.
+another part adds one row there (as the Atom feed of ``reports/feeds.py`` is served
+by ``reports.web.feed``) and uses :func:`reports.web.state.get_session` /
+:func:`~reports.web.state.get_state` for the read-only session and the config.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ ROUTERS: tuple[str, ...] = (
     "reports.web.pages:router",
     "reports.web.api:router",
     "reports.web.api:export_router",
+    "reports.web.feed:router",  # the Atom feed of reports/feeds.py
 )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from store.kinds import ChangeKind
 
-__all__ = ["CHANGE_LABELS", "CHANGE_MARKS"]
+__all__ = ["CHANGE_LABELS", "CHANGE_MARKS", "DETAIL_TEMPLATES", "detail_template"]
 
 # kind → (label, mark shown in a series matrix cell)
 _ROWS: dict[ChangeKind, tuple[str, str]] = {
@@ -23,3 +23,20 @@ _ROWS: dict[ChangeKind, tuple[str, str]] = {
 
 CHANGE_LABELS: dict[str, str] = {kind.value: label for kind, (label, _) in _ROWS.items()}
 CHANGE_MARKS: dict[str, str] = {kind.value: mark for kind, (_, mark) in _ROWS.items()}
+
+# kind → the partial that shows its ``Change.detail`` (shapes: monitor.analysis.change_rows)
+DETAIL_TEMPLATES: dict[str, str] = {
+    ChangeKind.NEW_DOCUMENT.value: "web/change/_new_document.html",
+    ChangeKind.REPOST.value: "web/change/_repost.html",
+    ChangeKind.TEXT_EDIT.value: "web/change/_text_edit.html",
+    ChangeKind.TARGET_MET.value: "web/change/_attainment.html",
+    ChangeKind.TARGET_MISSED.value: "web/change/_attainment.html",
+    **{kind.value: "web/change/_target_move.html" for kind in (
+        ChangeKind.TARGET_ADDED, ChangeKind.TARGET_REMOVED, ChangeKind.TARGET_RAISED,
+        ChangeKind.TARGET_LOWERED, ChangeKind.TARGET_CHANGED)},
+}
+
+
+def detail_template(kind: str) -> str:
+    """The partial for a change kind's detail (a key/value table for any other kind)."""
+    return DETAIL_TEMPLATES.get(kind, "web/change/_generic.html")

@@ -10,9 +10,11 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.responses import HTMLResponse
 from sqlmodel import Session, col, select
 
+from reports.diff_html import excerpt_html
 from reports.web import detail, listing
 from reports.web.chart import line_chart
 from reports.web.compare import compare_versions
+from reports.web.labels import detail_template
 from reports.web.matrix import indicator_table, series_matrix
 from reports.web.params import (
     MAX_ID,
@@ -126,4 +128,6 @@ def changes(request: Request, session: Db, filters: Annotated[ChangeFilters, Dep
 
 @router.get("/changes/{change_id}")
 def change(request: Request, session: Db, change_id: Id) -> Response:
-    return page(request, "change.html", nav="changes", view=detail.change_view(session, change_id))
+    view = detail.change_view(session, change_id)
+    return page(request, "change.html", nav="changes", view=view, detail_template=detail_template(view.change.kind),
+                excerpt=excerpt_html)
