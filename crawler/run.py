@@ -11,7 +11,9 @@ Scrapy runs without a Twisted reactor under ``asyncio.run`` (one event loop per
 source), so this can be called any number of times in one process. There is no
 module-level state: everything a crawl shares lives in its :class:`CrawlContext`.
 A crash is recorded as ``failed``; Ctrl-C (or SIGTERM turned into
-KeyboardInterrupt by the caller) as ``interrupted``, and re-raised.
+KeyboardInterrupt by the caller) as ``interrupted``, and re-raised. A process killed
+outright records nothing: the next crawl settles its run and re-reads the list pages
+it left half-followed (:mod:`crawler.recovery`).
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from scrapy.crawler import AsyncCrawlerRunner
 from sqlalchemy.engine import Engine
 
 from crawler.context import CrawlContext, CrawlPlan
+from crawler.recovery import list_validators_trusted, settle_dead_runs, this_host
 from crawler.revalidate import revalidate_source
 from crawler.settings import scrapy_settings
 from crawler.spiders.plan_spider import PlanSpider
@@ -114,6 +117,7 @@ def crawl_sources(
     engine = open_store(config)
     try:
         sync_sources(engine, sources)
+        settle_dead_runs(engine)
         with _warc_writer(config) as warc:
             return [crawl_source(config, engine, source, trigger=trigger, progress=progress, warc=warc)
                     for source in sources]
@@ -169,6 +173,8 @@ async def _crawl(config: Config, context: CrawlContext) -> tuple[str, str | None
 async def _passes(config: Config, context: CrawlContext, deadline: float) -> tuple[str, str | None]:
     source = context.source
     known = known_pages(context.engine, source.id)
+    if not list_validators_trusted(context.engine, source.id, context.run_id):
+        known = known.without_listing_validators()  # an unfinished run left links unfollowed
     if not known.documents and not known.listings:
         plan = CrawlPlan(list_urls=tuple(source.start_urls), max_pages=source.max_pages)
         return "scrapy", await _run_scrapy(config, context, plan, deadline)
@@ -223,7 +229,8 @@ def _status(tally: CrawlTally, reason: str | None) -> tuple[RunStatus, str]:
 
 def _start_run(engine: Engine, source_id: str, trigger: str) -> tuple[int, datetime]:
     with session_scope(engine) as session:
-        run = CrawlRun(source_id=source_id, trigger=trigger, pid=os.getpid(), status=RunStatus.RUNNING.value)
+        run = CrawlRun(source_id=source_id, trigger=trigger, pid=os.getpid(), host=this_host(),
+                       status=RunStatus.RUNNING.value)
         session.add(run)
         session.flush()
         assert run.id is not None

@@ -269,6 +269,7 @@ class CrawlRun(SQLModel, table=True):
     source_id: str | None = Field(default=None, foreign_key="source.id", index=True)
     trigger: str = "cli"
     pid: int | None = None
+    host: str = ""  # machine of ``pid``: a run left "running" is judged dead only on its own host
     started_at: datetime = _when(default_factory=utcnow, index=True)
     finished_at: datetime | None = _when(default=None)
     status: str = "running"

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 20:08:48.240488
+Create Date: 2026-11-25 20:40:50.932453
 """
 
 from collections.abc import Sequence
@@ -78,6 +78,7 @@ def upgrade() -> None:
     sa.Column('source_id', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
     sa.Column('trigger', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('pid', sa.Integer(), nullable=True),
+    sa.Column('host', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('started_at', store.models.UTCDateTime(), nullable=False),
     sa.Column('finished_at', store.models.UTCDateTime(), nullable=True),
     sa.Column('status', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
