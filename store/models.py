@@ -24,7 +24,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, LargeBinary, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, DateTime, Index, LargeBinary, Text, UniqueConstraint
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
@@ -112,7 +112,7 @@ class Document(SQLModel, table=True):
     source_id: str = Field(foreign_key="source.id", index=True)
     title: str = ""
     agency: str = ""
-    region: str = ""
+    region: str = Field(default="", index=True)
     plan_year: int | None = Field(default=None, index=True)
     doc_type: str = Field(default="", index=True)
     published_on: date | None = None
@@ -179,6 +179,9 @@ class Attachment(SQLModel, table=True):
 
 class Target(SQLModel, table=True):
     """A quantitative target or reported actual found in a version's text."""
+
+    # The archive's indicator page: each plan's latest target for an indicator, index-only.
+    __table_args__ = (Index("ix_target_indicator_document_version", "indicator_norm", "document_id", "version_id"),)
 
     id: int | None = Field(default=None, primary_key=True)
     version_id: int = Field(foreign_key="version.id", index=True)

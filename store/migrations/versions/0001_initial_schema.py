@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 20:40:50.932453
+Create Date: 2026-11-25 21:03:46.404435
 """
 
 from collections.abc import Sequence
@@ -152,6 +152,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_document_canonical_id'), ['canonical_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_document_doc_type'), ['doc_type'], unique=False)
         batch_op.create_index(batch_op.f('ix_document_plan_year'), ['plan_year'], unique=False)
+        batch_op.create_index(batch_op.f('ix_document_region'), ['region'], unique=False)
         batch_op.create_index(batch_op.f('ix_document_series_id'), ['series_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_document_source_id'), ['source_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_document_url'), ['url'], unique=True)
@@ -268,6 +269,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('target', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_target_document_id'), ['document_id'], unique=False)
+        batch_op.create_index('ix_target_indicator_document_version', ['indicator_norm', 'document_id', 'version_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_target_indicator_norm'), ['indicator_norm'], unique=False)
         batch_op.create_index(batch_op.f('ix_target_version_id'), ['version_id'], unique=False)
 
@@ -290,6 +292,7 @@ def downgrade() -> None:
     with op.batch_alter_table('target', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_target_version_id'))
         batch_op.drop_index(batch_op.f('ix_target_indicator_norm'))
+        batch_op.drop_index('ix_target_indicator_document_version')
         batch_op.drop_index(batch_op.f('ix_target_document_id'))
 
     op.drop_table('target')
@@ -320,6 +323,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_document_url'))
         batch_op.drop_index(batch_op.f('ix_document_source_id'))
         batch_op.drop_index(batch_op.f('ix_document_series_id'))
+        batch_op.drop_index(batch_op.f('ix_document_region'))
         batch_op.drop_index(batch_op.f('ix_document_plan_year'))
         batch_op.drop_index(batch_op.f('ix_document_doc_type'))
         batch_op.drop_index(batch_op.f('ix_document_canonical_id'))
