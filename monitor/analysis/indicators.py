@@ -30,6 +30,8 @@ PREDICATES: tuple[str, ...] = ("全覆盖", "覆盖", "达标", "完成", "落�
 _SPACE = re.compile(r"\s+")
 _TIME = re.compile(
     r"(?:到|至|截至|截止到?|在|于)?\s*(?:19|20)\d{2}\s*年(?:底|末|年底|年末)?(?:以?前|之前|实现)?"
+    r"|(?:19|20)\d{2}\s*年?\s*[-—~～至到]\s*(?:19|20)\d{2}\s*年"
+    r"|[前第]?[一二三四1-4]季度|上半年|下半年|\d{1,2}\s*[-—~～至到]\s*\d{1,2}\s*月"
     r"|年内|今年|全年|年度内|年底前|届时|[一二两三四五六七八九十\d]+年(?:内|来|间|中)?(?=累计|共|内|来|间|中|[^\u4e00-\u9fff]|$)"
     r"|(?:较|比|同比|与)\s*(?:上年|去年|上一年|(?:19|20)\d{2}\s*年)(?:同期)?|同比"
 )
@@ -45,6 +47,8 @@ _ROW_NUMBER = re.compile(r"^\s*\d{1,3}(?:\s+|\s*[.．、]\s*(?!\d))")  # "1 新�
 _PAREN_TAIL = re.compile(r"[（(][^()（）]*[)）]$")
 _LEADING_CUE = re.compile(rf"^(?:{alternation([word for word, _ in PRE_CUES if len(word) > 1])})")
 _ENUMERATION = "、和及与或"
+_MONEY = frozenset(("元", "万元", "亿元"))
+_RATES = frozenset(("%", "‰"))
 # An age range qualifying the counted people: 1.82万35-64岁农村妇女 → 农村妇女.
 _QUALIFIER = re.compile(r"^\s*\d+(?:\.\d+)?(?:\s*[-—~～至到]\s*\d+)?\s*(?:周岁|岁)(?:及以上|及以下|以上|以下)?")
 
@@ -93,7 +97,7 @@ def clean_indicator(text: str) -> str:
     return name
 
 
-def join_object(before: str, after: str) -> tuple[str, bool]:
+def join_object(before: str, after: str, unit: str = "") -> tuple[str, bool]:
     """The indicator from the text around a number, and whether the object shape was used.
 
     ``after`` is the text following the quantity up to the next one (建成15个 →
@@ -109,6 +113,10 @@ def join_object(before: str, after: str) -> tuple[str, bool]:
     if obj and _LEADING_CUE.match(obj) and not head:
         return clean_indicator(obj), False  # 38个…达到基本标准、9个达到推荐标准
     if obj and not _LEADING_CUE.match(obj) and clean_indicator(obj):
+        if head and unit in _MONEY:
+            return head, False  # 投资1.5亿元建设新院区: the money is named before, the purpose follows
+        if head and unit in _RATES:
+            return clean_indicator(head + obj), True  # 二级以上医院100%开展预约诊疗
         verb = next((verb for verb in KEEP_VERBS if _compact(before).endswith(verb)), "")
         return clean_indicator(verb + obj), True
     return head, False

@@ -28,7 +28,7 @@ DOC_TYPES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("实施方案", re.compile(r"实施方案|行动方案|工作方案|方案")),
     ("规划", re.compile(r"规划|纲要")),
     ("实施意见", re.compile(r"实施意见|指导意见|意见")),
-    ("工作总结", re.compile(r"工作总结|工作回顾|总结|回顾|报告")),
+    ("工作总结", re.compile(r"工作总结|工作回顾|总结|回顾|报告|综述|工作情况|进展情况|完成情况|年报")),
 )
 
 # Five-year plans by name → (first year, last year).
@@ -51,6 +51,8 @@ _ISSUED = (
 _SPAN_IN_TITLE = re.compile(r"((?:19|20)\d{2})\s*(?:年)?\s*[-—–~～至到]\s*((?:19|20)\d{2})\s*年?")
 _PLAN_WORDS = re.compile(r"要点|计划|安排|方案")
 _ANY_YEAR = re.compile(r"(?:19|20)\d{2}")
+_PROSE = re.compile(r"[。；！？]")  # a title is rarely a sentence
+_BOOK_TITLE = re.compile(r"《[^》]*》")  # a document a line cites is not the line's kind
 _TABULAR = re.compile(r"\t|[|｜]|\S {2,}\S|^[^\s，,。；;]{1,24}(?:[ \u3000]+[^\s，,。；;]{1,24}){2,}$")
 
 
@@ -62,9 +64,10 @@ def title_from_text(text: str) -> str:
     """
     lines = [line.strip() for line in text[:4000].splitlines() if line.strip() and not is_chrome_line(line)]
     short = [line for line in lines[:40] if len(line) <= 80 and not _TABULAR.search(line)]
-    titled = [line for line in short if detect_doc_type(line)]
+    titled = [line for line in short if detect_doc_type(_BOOK_TITLE.sub("", line))]
     dated = [line for line in titled if _ANY_YEAR.search(line)]
-    return (dated or titled or short or lines or [""])[0]
+    headline = [line for line in dated if not _PROSE.search(line)]
+    return (headline or dated or titled or short or lines or [""])[0]
 
 
 def detect_doc_type(title: str) -> str:

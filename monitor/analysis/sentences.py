@@ -160,7 +160,7 @@ def _accepted(quantity: Quantity, window: str, following: str, tags: set[str]) -
     if quantity.weak:
         return bool(tags & _BEFORE_LEVEL_TAGS)  # 48小时内报告 is a rule; 缩短到12分钟 a level
     if quantity.unit in _NEEDS_CUE and not quantity.multiplied:
-        return bool(tags & _LEVEL_TAGS)
+        return bool(tags & _LEVEL_TAGS - {"range"})  # 1—6月: a bare range is no quantity
     return True
 
 
@@ -195,7 +195,7 @@ def _reading(sentence: str, candidate: _Candidate, limit: int, unit: str) -> tup
     """The reading of one candidate, and whether its name is the object after it."""
     quantity = candidate.quantity
     before = sentence[candidate.left:quantity.num_start]
-    indicator, is_object = join_object(before, sentence[quantity.end:limit])
+    indicator, is_object = join_object(before, sentence[quantity.end:limit], unit)
     reading = Reading(quantity.start, quantity.end, indicator, quantity.value, quantity.value_max, unit,
                       _comparator(candidate.tags))
     return reading, is_object
@@ -290,8 +290,20 @@ def read_sentence(sentence: str) -> list[Reading]:
                 found[index + 1].left = limit  # the object is not the next item's name
             reading = _elliptical(_fallback(normal, span, reading, previous), previous)
             clause_readings.append(_rate_unit(reading))
-        readings.extend(_respectively(normal, span, found, clause_readings))
+        readings.extend(_share_grade_heads(_respectively(normal, span, found, clause_readings)))
     return _inherit_in_lists(normal, readings)
+
+
+_GRADE_ONLY = re.compile(r"^[\u4e00-\u9fff]{1,3}级$")
+
+
+def _share_grade_heads(readings: list[Reading]) -> list[Reading]:
+    """3个国家级、5个省级重点专科: 国家级 takes the head of the item after it (重点专科)."""
+    for index in range(len(readings) - 2, -1, -1):
+        name, following = readings[index].indicator, readings[index + 1].indicator
+        if _GRADE_ONLY.match(name) and "级" in following:
+            readings[index] = replace(readings[index], indicator=name + following.split("级", 1)[1])
+    return readings
 
 
 _CONJUNCTION = re.compile(r"^\s*(?:和|、|及|与|或|至)\s*$")

@@ -80,6 +80,8 @@ class ExtractedTarget:
 
 
 _BRACKET = re.compile(r"[()（）]")
+_PROSE = re.compile(r"[。；！？]")
+_BOOK_TITLE = re.compile(r"《[^》\n]{0,80}》")  # 《行动方案（2020-2030年）》 names a document, not a deadline
 _HAS_LABEL = re.compile(r"单位|处室|部门|科室|责任人")
 _SENTENCE = re.compile(r"[^。！？!?]+[。！？!?]*")
 _RESPONSIBLE_OPEN = re.compile(rf"[（(]\s*(?:{RESPONSIBLE_LABELS.pattern})\s*[:：]")
@@ -121,8 +123,10 @@ def _document(text: str, plan_year: int | None) -> _Document:
     title = title_from_text(text)
     if plan_year is None:
         plan_year = detect_plan_year(title, text)
-    review = detect_doc_type(title) == "工作总结"
-    return _Document(text, normalise_digits(text), plan_year, detect_plan_horizon(title), review)
+    kind = detect_doc_type(title)
+    # A plan's period comes from a title line, never from a sentence citing another plan.
+    horizon = detect_plan_horizon(title) if kind and not _PROSE.search(title) else None
+    return _Document(text, normalise_digits(text), plan_year, horizon, kind == "工作总结")
 
 
 def _responsible_spans(body: str) -> list[tuple[int, int]]:
@@ -178,7 +182,7 @@ def _marks(sentence: str, plan_year: int | None) -> list[_Mark]:
     """Years a sentence names as deadlines or as the year it speaks of (baselines excluded)."""
     if not _MARK_HINT.search(sentence):
         return []
-    masked = BASELINE.sub(lambda m: " " * len(m.group()), sentence)
+    masked = _BOOK_TITLE.sub(lambda m: " " * len(m.group()), BASELINE.sub(lambda m: " " * len(m.group()), sentence))
     marks: dict[int, _Mark] = {}
     for rule in DEADLINE_RULES:
         for match in rule.pattern.finditer(masked):
