@@ -3,13 +3,14 @@
 ``WarcCapturePipeline`` (order 100) appends every 200 answer an item carries (the
 page, each attachment, list pages) to the run's WARC writer and puts the
 ``WarcRef`` on the page, then lets go of the raw bytes. ``StorePipeline`` (300)
-records the item through :class:`crawler.storing.DocumentStore` and sets
-``item.outcome`` (new / changed / unchanged / not-modified), which the counters
+records items in small batches through :class:`crawler.storing.DocumentStore` and
+sets ``item.outcome`` (new / changed / unchanged / not-modified), which the counters
 extension reads from ``item_scraped``.
 """
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from scrapy.crawler import Crawler
@@ -19,7 +20,10 @@ from crawler.items import DocumentItem, ListingItem, NotModifiedItem, RawCapture
 from crawler.storing import DocumentStore
 from store.warc import WarcRef, WarcWriter
 
-__all__ = ["StorePipeline", "WarcCapturePipeline", "capture"]
+__all__ = ["BATCH_WAIT", "StorePipeline", "WarcCapturePipeline", "capture"]
+
+# Seconds a batch waits for more items before it is written.
+BATCH_WAIT = 0.05
 
 
 def capture(writer: WarcWriter, raw: RawCapture | None) -> WarcRef | None:
@@ -50,18 +54,51 @@ class WarcCapturePipeline:
 
 
 class StorePipeline:
-    def __init__(self, store: DocumentStore) -> None:
+    """Records items in small batches: one transaction for the items that arrive together.
+
+    Each item waits (without blocking the crawl) until its batch is committed, so
+    ``item.outcome`` is set before ``item_scraped`` fires. A batch is written when it
+    holds ``PLANWATCH_STORE_BATCH`` items or :data:`BATCH_WAIT` seconds after its first.
+    """
+
+    def __init__(self, store: DocumentStore, batch_size: int = 32) -> None:
         self.store = store
+        self.batch_size = max(1, batch_size)
+        self._pending: list[tuple[Any, asyncio.Future[None]]] = []
+        self._timer: asyncio.TimerHandle | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StorePipeline:
-        return cls(CrawlContext.from_settings(crawler.settings).store)
+        return cls(CrawlContext.from_settings(crawler.settings).store,
+                   crawler.settings.getint("PLANWATCH_STORE_BATCH", 32))
 
-    def process_item(self, item: Any) -> Any:
-        if isinstance(item, DocumentItem):
-            item.outcome = self.store.save_document(item)
-        elif isinstance(item, NotModifiedItem):
-            item.outcome = self.store.save_not_modified(item)
-        elif isinstance(item, ListingItem):
-            self.store.save_listings([item])
+    async def process_item(self, item: Any) -> Any:
+        if not isinstance(item, DocumentItem | NotModifiedItem | ListingItem):
+            return item
+        loop = asyncio.get_running_loop()
+        written: asyncio.Future[None] = loop.create_future()
+        self._pending.append((item, written))
+        if len(self._pending) >= self.batch_size:
+            self._flush()
+        elif self._timer is None:
+            self._timer = loop.call_later(BATCH_WAIT, self._flush)
+        await written
         return item
+
+    def _flush(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        batch, self._pending = self._pending, []
+        if not batch:
+            return
+        try:
+            outcomes = self.store.save_batch([item for item, _ in batch])
+        except Exception as exc:
+            for _, written in batch:
+                written.set_exception(exc)
+            return
+        for (item, written), outcome in zip(batch, outcomes, strict=True):
+            if outcome is not None:
+                item.outcome = outcome
+            written.set_result(None)

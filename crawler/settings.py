@@ -63,6 +63,7 @@ def scrapy_settings(config: Config, context: CrawlContext, *, time_limit: int | 
         "LOGSTATS_INTERVAL": 0,
         "STATS_DUMP": logging.getLogger("scrapy").isEnabledFor(logging.DEBUG),
         "CONCURRENT_ITEMS": int(config["crawl.concurrent_items"]),
+        "PLANWATCH_STORE_BATCH": 32,
         "COOKIES_ENABLED": True,
         **_politeness(config, time_limit if time_limit is not None else int(config["crawl.time_limit"])),
         "DOWNLOADER_MIDDLEWARES": {

@@ -164,8 +164,9 @@ def test_a_plan_taken_down_keeps_its_versions_and_is_counted(mini_site: MiniSite
 
 def test_a_vanished_list_page_is_counted_once_then_forgotten(mini_site: MiniSite, data_dir: Path) -> None:
     config, sources = _setup(mini_site, data_dir)
-    del mini_site.pages["/col/index_1.html"]
+    del mini_site.pages["/col/index_1.html"]  # the column lost its second page ...
     (first,) = crawl_sources(config, sources)
+    mini_site.pages["/col/index.html"] = _list(("/doc/1.html", "2024年全市卫生健康工作要点"))  # ... and its pager
     (second,) = crawl_sources(config, sources)
     assert first.counts["errors"] == {"http-404": 1} and second.counts["errors"] == {}
     with Session(make_engine(config.database_url)) as session:
