@@ -60,20 +60,26 @@ def parse_html(text: str) -> HtmlElement:
     return lxml_html.document_fromstring(text)
 
 
-def _cell_text(cell: HtmlElement) -> str:
-    return " ".join(clean_line(line) for line in element_text(cell).split("\n") if line.strip())
+def _cell_text(text: str) -> str:
+    """A cell's lines (``element_text`` of the cell) joined by spaces."""
+    return " ".join(clean_line(line) for line in text.split("\n") if line.strip())
 
 
-def _row_cells(row: HtmlElement) -> list[HtmlElement] | None:
-    """The cells of a data row, or None when the row is page layout."""
+def _row_texts(row: HtmlElement) -> list[str] | None:
+    """The texts of a data row's cells, or None when the row is page layout.
+
+    Each cell is walked once: its ``element_text`` serves both the layout test and
+    the cell's text (it was walked twice; see bench/RESULTS.md).
+    """
     cells = [child for child in row if isinstance(child.tag, str) and child.tag in {"td", "th"}]
     if not cells or any(cell.find(".//table") is not None for cell in cells):
         return None
     if sum(len(cell.text_content()) for cell in cells) > _DATA_ROW_MAX_CHARS:
         return None
-    if any(element_text(cell).count("\n") >= _DATA_CELL_MAX_LINES for cell in cells):
+    texts = [element_text(cell) for cell in cells]
+    if any(text.count("\n") >= _DATA_CELL_MAX_LINES for text in texts):
         return None
-    return cells
+    return [_cell_text(text) for text in texts]
 
 
 def _walk(element: HtmlElement, out: list[str]) -> None:
@@ -86,9 +92,8 @@ def _walk(element: HtmlElement, out: list[str]) -> None:
     block = tag in BLOCK_TAGS
     if block:
         out.append("\n")
-    cells = _row_cells(element) if tag == "tr" else None
-    if cells is not None:
-        texts = [_cell_text(cell) for cell in cells]
+    texts = _row_texts(element) if tag == "tr" else None
+    if texts is not None:
         out.append("\t".join(texts) if any(texts) else "")
     else:
         if element.text:

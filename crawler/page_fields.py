@@ -19,16 +19,24 @@ layout table so 136 paragraphs lost their own line, 7.3 ms/page; with tables off
 dropped 6 of 10 indicator-table rows, 6.1 ms/page. This module: no chrome, no lost
 paragraph, every row kept, 3.1 ms/page for all fields (readability-lxml alone: chrome
 on 13 pages, 4.3 ms). trafilatura stays out of the dependencies.
+
+Speed (bench/RESULTS.md, 15-40 KB plan pages): CSS selectors are compiled once
+(:func:`css`; ``tree.cssselect`` re-translated each of the 30 title/body selectors on
+every page) and the whole-page text for ``text_patterns`` is walked only when a field
+is still missing; with html_text's single walk per table cell, reading a page went
+from ~11.5 to ~7 ms of CPU.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, ClassVar
 from urllib.parse import urljoin
 
+from lxml.cssselect import CSSSelector
 from lxml.html import HtmlElement
 
 from crawler.attachments import attachment_extension, is_attachment_url
@@ -41,6 +49,7 @@ __all__ = [
     "STRATEGY_ORDER",
     "FieldStrategy",
     "PageFields",
+    "css",
     "read_detail_page",
 ]
 
@@ -105,6 +114,12 @@ class FieldStrategy:
 
     def apply(self, page: Page) -> None:
         raise NotImplementedError
+
+
+@functools.lru_cache(maxsize=256)
+def css(expression: str) -> CSSSelector:
+    """A compiled CSS selector (``tree.cssselect`` translates CSS to XPath on every call)."""
+    return CSSSelector(expression, translator="html")
 
 
 def select(tree: HtmlElement, expression: str) -> list[Any]:
@@ -182,11 +197,10 @@ class TextPatterns(FieldStrategy):
     kind = "text_patterns"
 
     def apply(self, page: Page) -> None:
-        text = page.page_text
         for name, pattern in TEXT_PATTERNS:
             if not page.wants(name):
-                continue
-            match = pattern.search(text)
+                continue  # the page text (a walk of the whole body) only when a field is missing
+            match = pattern.search(page.page_text)
             if not match:
                 continue
             value: Any = match.group(1)
@@ -233,7 +247,7 @@ class Markup(FieldStrategy):
         """A heading that agrees with ``<title>``, else the first long one."""
         found: list[str] = []
         for expression in TITLE_SELECTORS:
-            for element in tree.cssselect(expression):
+            for element in css(expression)(tree):
                 text = "".join(element.text_content().split())
                 if len(text) >= 6 and text != site and len(text) <= 200:
                     found.append(text)
@@ -260,7 +274,7 @@ class CmsBody(FieldStrategy):
         if not page.wants("text"):
             return
         for expression in CMS_BODY_SELECTORS:
-            for element in page.tree.cssselect(expression):
+            for element in css(expression)(page.tree):
                 text = element_text(element)
                 if len(text) >= _MIN_BODY_CHARS:
                     page.offer("text", text, f"{self.kind}:{expression}")
