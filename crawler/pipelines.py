@@ -92,13 +92,11 @@ class StorePipeline:
         batch, self._pending = self._pending, []
         if not batch:
             return
-        try:
-            outcomes = self.store.save_batch([item for item, _ in batch])
-        except Exception as exc:
-            for _, written in batch:
-                written.set_exception(exc)
-            return
-        for (item, written), outcome in zip(batch, outcomes, strict=True):
-            if outcome is not None:
-                item.outcome = outcome
+        results = self.store.save_batch([item for item, _ in batch])
+        for (item, written), result in zip(batch, results, strict=True):
+            if isinstance(result, Exception):
+                written.set_exception(result)  # Scrapy logs the item's error; the others are stored
+                continue
+            if result is not None:
+                item.outcome = result
             written.set_result(None)

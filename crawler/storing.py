@@ -130,23 +130,21 @@ class DocumentStore:
         with session_scope(self.engine) as session:
             return _not_modified(session, item)
 
-    def save_batch(self, items: Sequence[Any]) -> list[FetchOutcome | None]:
-        """Record the items of a Scrapy crawl in one transaction; outcomes in item order.
+    def save_batch(self, items: Sequence[Any]) -> list[FetchOutcome | Exception | None]:
+        """Record the items of a Scrapy crawl in one transaction; results in item order.
 
         Documents, 304s and list pages arriving together share a commit (on a busy disk
         a commit per document was a third of a first crawl). Should the batch fail, each
-        item is recorded alone so one bad item cannot take the others with it.
+        item is recorded alone, so one bad item cannot take the others with it: its
+        result is the exception (None: a list page, which has no outcome).
         """
         try:
             with session_scope(self.engine) as session:
                 return [_record(session, self.source_id, item) for item in items]
-        except Exception:
+        except Exception as exc:
             if len(items) == 1:
-                raise
-        outcomes: list[FetchOutcome | None] = []
-        for item in items:
-            outcomes.extend(self.save_batch([item]))
-        return outcomes
+                return [exc]
+        return [result for item in items for result in self.save_batch([item])]
 
     def save_not_modified_many(self, document_ids: list[int], when: datetime) -> int:
         with session_scope(self.engine) as session:
