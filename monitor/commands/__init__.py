@@ -33,6 +33,7 @@ COMMANDS: dict[str, CommandEntry] = {
     "run": CommandEntry("run", "Run one cycle (crawl what is due, analyse, send digests) for cron."),
     "daemon": CommandEntry("daemon", "Run the scheduler: crawls and digests on their schedules."),
     "status": CommandEntry("status", "Show each source's last crawl, failures in a row and next crawl."),
+    "demo": CommandEntry("demo", "Run the whole job offline on a bundled fixture site, then browse it."),
     "extract": CommandEntry("extract", "Print the targets and actuals of one plan page or text file."),
     "compare": CommandEntry("compare", "Compare two plan files: targets added, removed, raised, lowered; the text diff."),
     "diff": CommandEntry("diff", "Show the text and target diff of stored versions or documents."),
