@@ -234,6 +234,7 @@ TRAP_EXAMPLES = {
     "inline-number": "（3）强化督导",
     "condition-threshold": "服务人口500人以下的行政村",
     "long-digits": "统一社会信用代码12345678",
+    "gap-to-average": "低于全省平均水平0.3人",
     "place-facts": "总面积2356平方公里，辖12个乡镇、3个街道，常住人口52.3万人",
     "record-number": "索引号011043476/2024-02317",
 }

@@ -293,6 +293,8 @@ TRAPS: tuple[Trap, ...] = (
     # Background facts of a place (its area, divisions, population) are no commitment and no result.
     _trap("place-facts", r"(?:总面积|国土面积|面积)\s*(?:约|达)?\s*\d+(?:\.\d+)?\s*万?\s*平方公里|(?:下|共|现)?辖(?:区内)?有?\s*(?:\d+\s*个[\u4e00-\u9fff]{1,4}[、，,和及]?\s*){1,6}"
           r"|(?:户籍|常住|总|年末|全县|全市|全区)人口(?:总数|为|约|达)?\s*\d+(?:\.\d+)?\s*万?人?", 30, 16, r"面积|辖|人口"),
+    # A gap to an average (低于全省平均水平0.3人) compares, it neither commits nor reports.
+    _trap("gap-to-average", r"(?:高于|低于|超过|超出|落后于?|领先于?)\s*(?:全国|全省|全市|全区|省|市|国家)?(?:平均水平|平均值|平均|均值)\s*\d+(?:\.\d+)?", 20, 4, r"平均|均值"),
     _trap("long-digits", r"\d{7,}", 1, 1, r"\d{7}"),
     _trap("record-number", r"\d+\s*/\s*(?:19|20)\d{2}\s*-\s*\d+", 24, 14, r"/"),
 )
