@@ -82,26 +82,29 @@ def command(app: AppContext, once: bool, wait: bool, force_all: bool, no_digest:
     setup_logging(app.config, stderr_level=logging.WARNING)
     sources = load_sources(sources_file or app.config.sources_file)
     engine = app.engine()
-
-    def say(text: str) -> None:
-        if not (quiet or as_json):
-            click.echo(text)
-
-    options = CycleOptions(force_all=force_all, digest=not no_digest, on_step=lambda step: say(describe_step(step)))
-
-    def waiting(where: str) -> None:
-        click.echo(f"another planwatch cycle is running; waiting for it to finish ({where})", err=True)
-
+    talk = not (quiet or as_json)
+    options = CycleOptions(force_all=force_all, digest=not no_digest,
+                           on_step=lambda step: click.echo(describe_step(step)) if talk else None)
     with _sigterm_as_interrupt():
-        summary = run_once(app.config, engine, sources, options, wait=wait, on_wait=waiting)
+        summary = run_once(app.config, engine, sources, options, wait=wait, on_wait=_waiting)
+    _report(summary, str(app.config["timezone"]), as_json=as_json, talk=talk)
+
+
+def _waiting(where: str) -> None:
+    click.echo(f"another planwatch cycle is running; waiting for it to finish ({where})", err=True)
+
+
+def _report(summary: Any, zone: str, *, as_json: bool, talk: bool) -> None:
+    """The closing line (or the JSON); failed steps on stderr when quiet; exit 1 if any."""
     if as_json:
         echo_json(summary.as_dict())
-    else:
-        zone = str(app.config["timezone"])
-        say(f"cycle {local_time(summary.started_at, zone)}: {len(summary.due)} due, {len(summary.not_due)} not due")
-    if summary.failed_steps:
-        if quiet:
-            for step in summary.steps:
-                if step.status == "failed":
-                    click.echo(describe_step(step), err=True)
-        raise click.exceptions.Exit(1)
+    elif talk:
+        click.echo(f"cycle {local_time(summary.started_at, zone)}: {len(summary.due)} due, "
+                   f"{len(summary.not_due)} not due")
+    if not summary.failed_steps:
+        return
+    if not talk and not as_json:
+        for step in summary.steps:
+            if step.status == "failed":
+                click.echo(describe_step(step), err=True)
+    raise click.exceptions.Exit(1)
