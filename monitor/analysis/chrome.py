@@ -20,25 +20,26 @@ class ChromeRule(NamedTuple):
     name: str
     pattern: re.Pattern[str]
     max_len: int  # lines longer than this are plan text, whatever they contain
+    hint: tuple[str, ...] = ()  # words every match contains (a cheap test first); () = always search
 
 
-def _rule(name: str, pattern: str, max_len: int = 80) -> ChromeRule:
-    return ChromeRule(name, re.compile(pattern), max_len)
+def _rule(name: str, pattern: str, max_len: int = 80, hint: tuple[str, ...] = ()) -> ChromeRule:
+    return ChromeRule(name, re.compile(pattern), max_len, hint)
 
 
 CHROME_RULES: tuple[ChromeRule, ...] = (
     _rule("hot-search", r"^热(?:搜|搜词|门搜索|词)\s*[:：]", 200),
     _rule("breadcrumb", r"^(?:您?(?:当前)?(?:所在)?的?位置|当前位置|首页\s*[>»›/-])", 200),
-    _rule("breadcrumb-path", r"^[^。，,；]{1,20}(?:\s*[>»›]\s*[^>»›。，,；]{1,16}){2,}$", 200),
-    _rule("font-size", r"放大字体|缩小字体|字体\s*[:：]?\s*[\[【(（]?\s*(?:大|中|小|\])|字号\s*[:：]?\s*[大中小]"),
-    _rule("print-close", r"打印\s*(?:本页|本文|此页)?\s*[\]】]?\s*[\[【]?\s*关闭|[\[【]\s*打印(?:本页|本文|此页)?\s*[\]】]"),
-    _rule("close-window", r"[\[【]?\s*关闭(?:窗口|本页)\s*[\]】]?"),
+    _rule("breadcrumb-path", r"^[^。，,；]{1,20}(?:\s*[>»›]\s*[^>»›。，,；]{1,16}){2,}$", 200, (">", "»", "›")),
+    _rule("font-size", r"放大字体|缩小字体|字体\s*[:：]?\s*[\[【(（]?\s*(?:大|中|小|\])|字号\s*[:：]?\s*[大中小]", 80, ("字体", "字号")),
+    _rule("print-close", r"打印\s*(?:本页|本文|此页)?\s*[\]】]?\s*[\[【]?\s*关闭|[\[【]\s*打印(?:本页|本文|此页)?\s*[\]】]", 80, ("打印",)),
+    _rule("close-window", r"[\[【]?\s*关闭(?:窗口|本页)\s*[\]】]?", 80, ("关闭",)),
     _rule("share", r"^分享到|分享[:：]\s*$|^(?:微信|微博|QQ空间)\s*(?:分享)?$"),
-    _rule("scan-qr", r"扫一扫.{0,6}(?:手机|移动端)|手机(?:扫码|扫一扫)|用手机(?:浏览|打开)"),
-    _rule("related", r"^(?:相关稿件|相关链接|相关文章|相关阅读|相关新闻|相关信息|相关评论)|相关评论$"),
-    _rule("footer-id", r"备案号|ICP备|ICP证|公网安备|网站标识码|网站识别码|版权所有|Copyright|©", 160),
+    _rule("scan-qr", r"扫一扫.{0,6}(?:手机|移动端)|手机(?:扫码|扫一扫)|用手机(?:浏览|打开)", 80, ("扫", "手机")),
+    _rule("related", r"^(?:相关稿件|相关链接|相关文章|相关阅读|相关新闻|相关信息|相关评论)|相关评论$", 80, ("相关",)),
+    _rule("footer-id", r"备案号|ICP备|ICP证|公网安备|网站标识码|网站识别码|版权所有|Copyright|©", 160, ("备案", "ICP", "公网安备", "标识码", "识别码", "版权", "Copyright", "©")),
     _rule("footer-org", r"^(?:主办单位|承办单位|主办|承办|技术支持|运维单位|联系我们|网站地图)\s*[:：|]?", 120),
-    _rule("view-count", r"(?:浏览次数|阅读次数|访问次数|点击数|点击量|浏览量|阅读量|访问量)\s*(?:[:：]\s*\d*|\d+\s*次?$)", 60),
+    _rule("view-count", r"(?:浏览次数|阅读次数|访问次数|点击数|点击量|浏览量|阅读量|访问量)\s*(?:[:：]\s*\d*|\d+\s*次?$)", 60, ("浏览", "阅读", "访问", "点击")),
     _rule("meta", r"^(?:文章)?来源\s*[:：].{0,60}(?:发布|时间|日期)|^发布(?:时间|日期)\s*[:：]", 160),
     _rule("info-table", r"^(?:索引号|组配分类|发布机构|生成日期|成文日期|发文日期|主题分类|公开方式|公开范围|公开时限|文号|"
                         r"发文字号|有效性|信息分类|体裁分类|发文机关|主题词|信息来源|所属机构)\s*[:：]", 200),
@@ -63,7 +64,9 @@ def is_chrome_line(line: str) -> bool:
         return False
     size = len(stripped)
     for rule in CHROME_RULES:
-        if size <= rule.max_len and rule.pattern.search(stripped):
+        if size > rule.max_len or (rule.hint and not any(word in stripped for word in rule.hint)):
+            continue
+        if rule.pattern.search(stripped):
             return True
     return size <= 60 and bool(_WORD_ROW.match(stripped))
 
