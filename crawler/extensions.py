@@ -2,8 +2,8 @@
 
 Requests reaching the downloader, answers by status, failures by kind (planwatch's
 ``fetch_failed`` signal, sent once a request has failed for good; redirect loops,
-which Scrapy's duplicate filter drops without an error, from ``request_dropped``)
-and the store outcome of every item. At ``spider_closed`` the counters are written to the run's
+which Scrapy's duplicate filter drops without an error, from ``request_dropped``;
+callbacks that raised, from ``spider_error``) and the store outcome of every item. At ``spider_closed`` the counters are written to the run's
 ``CrawlRun`` row, so ``planwatch runs`` shows them even before the run is finalised.
 """
 
@@ -38,6 +38,7 @@ class CrawlCounters:
         crawler.signals.connect(extension.fetch_failed, signal=planwatch_signals.fetch_failed)
         crawler.signals.connect(extension.item_scraped, signal=signals.item_scraped)
         crawler.signals.connect(extension.request_dropped, signal=signals.request_dropped)
+        crawler.signals.connect(extension.spider_error, signal=signals.spider_error)
         crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
         return extension
 
@@ -54,6 +55,10 @@ class CrawlCounters:
         """A redirect back to a URL of its own chain: the duplicate filter ends the loop silently."""
         if request.url in (request.meta.get("redirect_urls") or ()):
             self.tally.error("redirect-loop")
+
+    def spider_error(self, **_: Any) -> None:
+        """A callback raised (Scrapy has logged the traceback): the page was not stored."""
+        self.tally.error("spider-error")
 
     def item_scraped(self, item: Any, **_: Any) -> None:
         outcome = getattr(item, "outcome", None)

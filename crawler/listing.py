@@ -27,7 +27,7 @@ from crawler.pagers import ListPage, Pager, find_page_links
 from store.errors import ConfigError
 from store.sources_config import SourceConfig
 
-__all__ = ["MIN_TITLE_CHARS", "ListLinks", "in_allowed_domains", "read_list_page"]
+__all__ = ["MIN_TITLE_CHARS", "ListLinks", "check_selectors", "in_allowed_domains", "read_list_page"]
 
 MIN_TITLE_CHARS = 8
 
@@ -53,6 +53,28 @@ def in_allowed_domains(url: str, domains: list[str]) -> bool:
     """True when the URL's host is one of ``domains`` or below one of them."""
     host = (urlsplit(url).hostname or "").lower()
     return any(host == d.lower() or host.endswith("." + d.lower()) for d in domains) if domains else True
+
+
+def check_selectors(source: SourceConfig) -> None:
+    """Every configured selector compiles (CSS, or XPath when it starts with / or ().
+
+    Run before a crawl, so a typo is one clear error naming the source and the field
+    instead of a crawl that finds nothing.
+    """
+    from cssselect import GenericTranslator, SelectorError
+    from lxml import etree
+
+    for name, expression in source.selectors.model_dump().items():
+        if not expression:
+            continue
+        try:
+            if expression.lstrip().startswith(("/", "(")):
+                etree.XPath(expression)
+            else:
+                GenericTranslator().css_to_xpath(expression)
+        except (SelectorError, etree.XPathSyntaxError) as exc:
+            raise ConfigError(f"{expression!r} is not valid CSS or XPath ({exc})",
+                              source_id=source.id, field=f"selectors.{name}") from exc
 
 
 def _in_frame(anchor: HtmlElement) -> bool:

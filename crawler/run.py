@@ -10,8 +10,10 @@ off, every crawl is a full Scrapy crawl with conditional requests.
 Scrapy runs without a Twisted reactor under ``asyncio.run`` (one event loop per
 source), so this can be called any number of times in one process. There is no
 module-level state: everything a crawl shares lives in its :class:`CrawlContext`.
-A crash is recorded as ``failed``; Ctrl-C (or SIGTERM turned into
-KeyboardInterrupt by the caller) as ``interrupted``, and re-raised. A process killed
+A run ends ``ok``, ``partial`` (some fetches failed) or ``failed`` (nothing could be
+fetched, or the source's config is wrong: it will fail again until fixed). A crash
+(a bug), Ctrl-C (or SIGTERM turned into KeyboardInterrupt by the caller, re-raised)
+and the time limit end it ``interrupted``. A process killed
 outright records nothing: the next crawl settles its run and re-reads the list pages
 it left half-followed (:mod:`crawler.recovery`).
 """
@@ -33,6 +35,7 @@ from scrapy.crawler import AsyncCrawlerRunner
 from sqlalchemy.engine import Engine
 
 from crawler.context import CrawlContext, CrawlPlan
+from crawler.listing import check_selectors
 from crawler.recovery import list_validators_trusted, settle_dead_runs, this_host
 from crawler.revalidate import revalidate_source
 from crawler.settings import scrapy_settings
@@ -41,6 +44,7 @@ from crawler.storing import DocumentStore, KnownPages, known_pages, sync_sources
 from crawler.tally import CrawlTally
 from store.database import open_store
 from store.engine import session_scope
+from store.errors import PlanwatchError
 from store.kinds import RunStatus
 from store.models import CrawlRun, utcnow
 from store.settings import Config
@@ -143,6 +147,7 @@ def crawl_source(
     tally = CrawlTally(listener=(lambda t: progress(source.id, t)) if progress else None)
     status, mode, message = RunStatus.FAILED, "", ""
     try:
+        check_selectors(source)
         with nullcontext(warc) if warc is not None else _warc_writer(config) as writer:
             context = CrawlContext(engine, source, DocumentStore(engine, source.id), tally, writer, run_id=run_id)
             mode, reason = asyncio.run(_crawl(config, context))
@@ -151,9 +156,12 @@ def crawl_source(
         status, message = RunStatus.INTERRUPTED, "interrupted (Ctrl-C or SIGTERM)"
         _drop_cut_short_coroutines()
         raise
-    except Exception as exc:
-        logger.exception("crawl of %s failed", source.id)
-        status, message = RunStatus.FAILED, f"{type(exc).__name__}: {exc}"
+    except PlanwatchError as exc:  # the source's config or the store: it will fail again until fixed
+        logger.error("crawl of %s failed: %s", source.id, exc.one_line())
+        status, message = RunStatus.FAILED, exc.one_line()
+    except Exception as exc:  # a bug: the crawl stopped, the site is not to blame
+        logger.exception("crawl of %s crashed", source.id)
+        status, message = RunStatus.INTERRUPTED, f"crashed: {type(exc).__name__}: {exc}"
     finally:
         finished = _finish_run(engine, run_id, tally, status, message)
     return CrawlSummary(source.id, run_id, status, mode, started, finished, tally.as_dict(), message)

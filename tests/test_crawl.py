@@ -361,3 +361,17 @@ def test_a_crawl_over_its_time_limit_stops_and_is_recorded_as_interrupted(fixtur
     with Session(engine) as session:
         run = session.get(CrawlRun, summary.run_id)
     assert run is not None and run.status == "interrupted"
+
+
+def test_selector_mistakes_fail_that_source_clearly_and_the_others_still_crawl(fixture_site: FixtureSite, tmp_path: Path) -> None:
+    config = crawl_config(tmp_path)
+    _store(config)
+    by_id = {source.id: source for source in site_sources(fixture_site, "fixture-news", "fixture-shx")}
+    news, shx = by_id["fixture-news"], by_id["fixture-shx"]
+    typo = news.model_copy(update={"selectors": news.selectors.model_copy(update={"title": "h1[["})})
+    evaluates_badly = shx.model_copy(update={"selectors": shx.selectors.model_copy(update={"title": "//*[foo()]"})})
+    first, second = crawl_sources(config, [typo, evaluates_badly])
+    assert first.status is RunStatus.FAILED and "field 'selectors.title'" in first.message
+    assert first.counts["requests"] == 0  # nothing fetched for a source whose config is wrong
+    assert second.status is RunStatus.PARTIAL and second.counts["errors"] == {"spider-error": 4}  # each plan page
+    assert second.new_versions == 0

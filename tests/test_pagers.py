@@ -105,3 +105,17 @@ def test_signature_changes_only_with_the_links() -> None:
     assert read_list_page(recounted, BASE + "index.html", source).signature == before
     added = LIST_HTML.replace("<ul class=\"list\">", "<ul class=\"list\"><li><a href='t9.html'>2025年全市卫生健康工作要点</a></li>")
     assert read_list_page(added, BASE + "index.html", source).signature != before
+
+
+@pytest.mark.parametrize(
+    ("field", "expression"),
+    [("title", "h1[["), ("date", "//span[@class='date'"), ("detail_links", "ul > > a"), ("next_page", "(//a")],
+    ids=["css-title", "xpath-date", "css-links", "xpath-pager"],
+)
+def test_a_selector_that_does_not_compile_names_the_source_and_field(field: str, expression: str) -> None:
+    from crawler.listing import check_selectors
+
+    source = _source(selectors=Selectors(**{field: expression}))
+    with pytest.raises(ConfigError, match=rf"source 't'.*field 'selectors\.{field}'.*not valid CSS or XPath"):
+        check_selectors(source)
+    check_selectors(_source(selectors=Selectors(title="h1.title", date="//span[@class='date']/text()")))
