@@ -123,7 +123,7 @@ def command(app: AppContext, source_ids: tuple[str, ...], sources_file: Path | N
     \b
     Example:
       planwatch crawl
-      planwatch crawl --source gy-wjw --sources deploy/sources.demo.toml
+      planwatch crawl --source fixture-gy --sources deploy/sources.demo.toml
       planwatch --config planwatch.toml crawl --json
     """
     from crawler.run import crawl_sources
