@@ -31,13 +31,16 @@ on stdin, one per line: ``edit FRACTION ROUND`` (answers ``edited N``), ``reset`
 from __future__ import annotations
 
 import argparse
+import functools
 import random
+import re
 import sys
 import threading
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from importlib import resources
 
-from crawler.fixture_site.pages import Block, Resource, render
+from crawler.fixture_site.pages import PACKAGE, Block, Resource, render
 from crawler.fixture_site.server import FixtureSite
 from store.sources_config import SourceConfig
 
@@ -153,7 +156,76 @@ TASK_SENTENCES: tuple[str, ...] = (
     "发展普惠托育服务，支持社会力量举办托育机构",
     "深化公立医院综合改革，推动公立医院高质量发展",
     "加强卫生健康行业作风建设，持续纠治群众身边不正之风和腐败问题",
+    "健全分级诊疗制度，推动医疗联合体网格化布局",
+    "完善基本公共卫生服务项目绩效评价机制，提高资金使用效益",
+    "加强院前急救体系建设，优化急救站点布局",
+    "推进胸痛、卒中、创伤、危重孕产妇、危重新生儿救治中心建设",
+    "开展健康乡村建设，提升村卫生室标准化水平",
+    "推进公立医院薪酬制度改革，建立主要体现岗位职责和知识价值的薪酬体系",
+    "加强药品耗材集中带量采购结果落地使用",
+    "深入推进医保支付方式改革，推动按病种付费全覆盖",
+    "实施健康知识普及行动，办好健康教育讲座和义诊活动",
+    "加强精神卫生和心理健康服务，完善社会心理服务网络",
+    "推进安宁疗护试点，扩大老年护理服务供给",
+    "加强出生缺陷综合防治，落实免费孕前优生健康检查",
+    "推进儿童青少年近视防控，开展校园健康行动",
+    "强化食品安全风险监测，做好食源性疾病报告工作",
+    "加强饮用水卫生监测，开展公共场所卫生专项检查",
+    "推进医疗废物规范化处置，落实医疗机构感染防控措施",
+    "完善突发公共卫生事件监测预警机制，提升早期发现能力",
+    "加强卫生应急队伍和物资储备建设，开展应急演练",
+    "推进中医适宜技术在基层推广应用，建设中医药特色专科",
+    "推动互联网医院建设，发展远程医疗和预约诊疗服务",
+    "推进电子健康卡和电子健康档案普及应用",
+    "落实医疗机构依法执业自查制度，加强卫生监督执法",
+    "加强医德医风建设，开展改善就医感受提升患者体验主题活动",
+    "推进临床专科能力建设，提升县级医院综合服务能力",
+    "完善乡村医生队伍建设政策，落实乡村医生待遇保障",
+    "推进计划生育特殊家庭扶助关怀工作，落实各项帮扶措施",
+    "实施积极应对人口老龄化战略，推进老年友善医疗机构建设",
+    "加快托育服务体系建设，推进医育结合发展",
+    "加强职业病危害因素监测，推进职业健康企业创建",
+    "推进无烟党政机关和无烟医疗卫生机构建设",
+    "开展慢性病综合防控示范区建设，推进高血压糖尿病医防融合",
+    "落实结核病患者发现、治疗和管理措施",
+    "加强疫苗流通和预防接种管理，规范接种门诊建设",
+    "推进卫生健康统计调查制度落实，提高数据质量",
+    "做好卫生健康领域安全生产和消防安全工作",
+    "加强基层党组织建设，推动党建和业务深度融合",
+    "推进公立医院党委领导下的院长负责制落地见效",
+    "开展医疗服务价格动态调整，理顺比价关系",
+    "推进检查检验结果互认共享，减轻群众就医负担",
+    "完善医疗纠纷预防和处理机制，维护医患双方合法权益",
 )
+# Township names (head + tail + 镇): every task sentence names the place it is about, as
+# county plans do, so two plans share wording without being near-copies of each other.
+_TOWN_HEADS = "石桥新场龙岗青山白沙黄泥马场水口高坡麦架朱昌百宜羊场清河洛湾红枫金沙花竹茶园"
+_SUBPOOL = 45  # sentences each plan draws its tasks from (pairwise Jaccard of two plans ≈ 0.2)
+
+
+@functools.cache
+def task_pool() -> tuple[str, ...]:
+    """Task sentences: :data:`TASK_SENTENCES` and the number-free prose of the fixture plans."""
+    found = list(TASK_SENTENCES)
+    for entry in resources.files(PACKAGE).joinpath("content").iterdir():
+        if not entry.name.endswith(".txt"):
+            continue
+        for line in entry.read_text(encoding="utf-8").splitlines():
+            if line.startswith("|") or _NUMBERED.match(line):
+                continue
+            found += [part.strip() for part in line.split("。") if _prose(part.strip())]
+    return tuple(dict.fromkeys(found))
+
+
+def _prose(part: str) -> bool:
+    """A sentence of plan prose: not a heading, a title, a contact line or a fragment."""
+    return (10 <= len(part) <= 120 and not part.startswith(("（", "(")) and not _DIGIT.search(part)
+            and not any(word in part for word in ("联系人", "电话", "附件", "如下", "会议", "："))
+            and not part.endswith(("要点", "方案", "计划", "总结", "回顾")))
+
+
+_DIGIT = re.compile(r"[0-9０-９%％‰]")  # targets come from TARGET_SENTENCES, at a realistic density
+_NUMBERED = re.compile(r"^\s*(?:[一二三四五六七八九十]+、|主要指标|附件)")
 _LEADS = ("医政医管科", "基层卫生科", "疾控科", "妇幼健康科", "人口家庭科", "中医药科", "规划信息科", "体改科")
 _TASK_HEADS = ("完善疾病预防控制体系", "推动优质医疗资源扩容", "提升基层服务能力", "加强妇幼健康服务",
                "发展普惠托育服务", "促进中医药传承创新", "推进智慧医疗建设", "提升医疗服务质量",
@@ -190,8 +262,8 @@ class _Writer:
         self.rng = random.Random(seed * 1_000_003 + plan.number)
         self.plan = plan
         self.bump = bump  # added to the first target's value: the edit knob
-        county = plan.agency.removesuffix("卫生健康局")
-        self.county = county
+        self.county = plan.agency.removesuffix("卫生健康局")
+        self.pool = self.rng.sample(task_pool(), min(_SUBPOOL, len(task_pool())))
 
     def target(self) -> str:
         phrase, low, high, decimals = self.rng.choice(TARGET_SENTENCES)
@@ -202,7 +274,9 @@ class _Writer:
         return phrase.replace("{v}", shown)
 
     def task(self) -> str:
-        return self.rng.choice(TASK_SENTENCES).replace("{county}", self.county)
+        town = self.rng.choice(_TOWN_HEADS[::2]) + self.rng.choice(_TOWN_HEADS[1::2])
+        place = f"{town}{self.rng.choice(('镇', '乡', '街道'))}"
+        return place + self.rng.choice(self.pool).replace("{county}", self.county)
 
     def opening(self) -> list[Block]:
         year = self.plan.year
@@ -217,7 +291,7 @@ class _Writer:
     def task_section(self, index: int) -> list[Block]:
         head = _TASK_HEADS[index % len(_TASK_HEADS)]
         number = _chinese_number(index + 1)
-        sentences = [self.task() if self.rng.random() < 0.85 else self.target() for _ in range(self.rng.randint(3, 6))]
+        sentences = [self.task() if self.rng.random() < 0.9 else self.target() for _ in range(self.rng.randint(3, 6))]
         lead = self.rng.choice(_LEADS)
         text = f"（{number}）{head}。" + "。".join(sentences) + f"。（牵头单位：{lead}；责任单位：各乡镇（街道）卫生院）"
         return [Block("p", text=text)]
