@@ -42,8 +42,9 @@ _NUMBER = re.compile(
     rf"|(?P<cn>(?<![{CN_DIGITS}])[一二两三四五六七八九十百千][{CN_DIGITS}]*(?:点[零〇一二三四五六七八九]+)?)"
     r"|(?<=[为是至到])(?P<zero>零)(?=\s*(?:[，,。；;！!]|$))"
 )
-# Cheap test before the real work: a digit, 百分之, 零, or a Chinese numeral with a unit.
-_HAS_NUMBER = re.compile(rf"\d|百分之|零|[一二两三四五六七八九十百千][{CN_DIGITS}]*\s*(?:余|多)?\s*(?:{alternation(CN_UNITS)}|万|亿)")
+# Cheap tests before the real work: a digit, 百分之, 零, or a Chinese numeral with a unit.
+_DIGIT = re.compile(r"\d")
+_CN_AMOUNT = re.compile(rf"[一二两三四五六七八九十百千][{CN_DIGITS}]*\s*(?:余|多)?\s*(?:{alternation(CN_UNITS)}|万|亿)")
 _PER = r"分?\s*/\s*(?:10\s*万|十万|100000)人?|/\s*万人?|/\s*千人?|/\s*百人?"
 _UNITS = alternation(
     [*STRONG_UNITS, *WEAK_UNITS, *(written for written, _ in UNIT_ALIASES if not written.startswith(("/", "分/")))]
@@ -89,7 +90,9 @@ class Quantity:
 
 def has_number(text: str) -> bool:
     """A cheap test: could ``text`` hold a quantity at all (a digit, 百分之, 零, 三个…)?"""
-    return _HAS_NUMBER.search(text) is not None
+    if _DIGIT.search(text) or "百分之" in text or "零" in text:
+        return True
+    return _CN_AMOUNT.search(text) is not None
 
 
 def normalise_digits(text: str) -> str:
@@ -220,7 +223,7 @@ def find_quantities(text: str) -> list[Quantity]:
     ``text`` may carry full-width digits; offsets refer to ``text`` as given.
     """
     normal = normalise_digits(text)
-    if not _HAS_NUMBER.search(normal):
+    if not has_number(normal):
         return []
     found: list[Quantity] = []
     pos = 0

@@ -88,7 +88,6 @@ _RESPONSIBLE_OPEN = re.compile(rf"[（(]\s*(?:{RESPONSIBLE_LABELS.pattern})\s*[:
 _RESPONSIBLE_LINE = re.compile(rf"^\s*(?:{RESPONSIBLE_LABELS.pattern})\s*[:：]")
 _RELATIVE = re.compile(rf"(?<![\d一二两三四五六七八九十])(?:{alternation([word for word, _ in RELATIVE_YEARS])})")
 _RELATIVE_OFFSET = dict(RELATIVE_YEARS)
-_MARK_HINT = re.compile(rf"(?:19|20)\d{{2}}|{_RELATIVE.pattern}|十[一二三四五]五")
 _FORWARD_RULES = frozenset(("by-year", "before-year", "year-end", "month-before", "five-year-plan"))
 _FIVE_YEAR = re.compile(rf"[“\"]?({alternation(list(FIVE_YEAR_PLANS))})[”\"]?\s*(?:末|期末|时期|期间|时期末)")
 
@@ -178,9 +177,14 @@ def _section_responsible(path: tuple[str, ...]) -> str | None:
     return None
 
 
+def _may_name_a_year(text: str) -> bool:
+    """Cheap test before the deadline rules: every year phrase has 年, or is 十四五."""
+    return "年" in text or ("十" in text and "五" in text)
+
+
 def _marks(sentence: str, plan_year: int | None) -> list[_Mark]:
     """Years a sentence names as deadlines or as the year it speaks of (baselines excluded)."""
-    if not _MARK_HINT.search(sentence):
+    if not _may_name_a_year(sentence):
         return []
     masked = _BOOK_TITLE.sub(lambda m: " " * len(m.group()), BASELINE.sub(lambda m: " " * len(m.group()), sentence))
     marks: dict[int, _Mark] = {}
@@ -299,7 +303,7 @@ def _sentence_targets(doc: _Document, block: Block, span: tuple[int, int], body:
 
 def _block_targets(doc: _Document, block: Block, following: Block | None, carried: _Mark | None) -> tuple[list[ExtractedTarget], _Mark | None]:
     text = doc.normal[block.body_start:block.end]
-    if not has_number(text) and not _MARK_HINT.search(text):
+    if not has_number(text) and not _may_name_a_year(text):
         return [], carried  # no number and no year: nothing to read, nothing to carry
     body, responsible = _responsible(doc, block, following)
     section_kind, section_year = _heading_context(block.path, doc.plan_year)
@@ -307,7 +311,7 @@ def _block_targets(doc: _Document, block: Block, following: Block | None, carrie
     found: list[ExtractedTarget] = []
     for match in _SENTENCE.finditer(body):
         sentence = match.group()
-        if has_number(sentence) or _MARK_HINT.search(sentence):
+        if has_number(sentence) or _may_name_a_year(sentence):
             found.extend(_sentence_targets(doc, block, match.span(), body, context, responsible))
     passed = context.carried if context.carried is not None and context.carried.rule in _FORWARD_RULES else carried
     return found, passed
