@@ -20,11 +20,12 @@ class ChromeRule(NamedTuple):
     name: str
     pattern: re.Pattern[str]
     max_len: int  # lines longer than this are plan text, whatever they contain
-    hint: tuple[str, ...] = ()  # words every match contains (a cheap test first); () = always search
+    hint: re.Pattern[str] | None = None  # words every match contains (a cheap test first); None = always search
 
 
 def _rule(name: str, pattern: str, max_len: int = 80, hint: tuple[str, ...] = ()) -> ChromeRule:
-    return ChromeRule(name, re.compile(pattern), max_len, hint)
+    words = re.compile("|".join(re.escape(word) for word in hint)) if hint else None
+    return ChromeRule(name, re.compile(pattern), max_len, words)
 
 
 CHROME_RULES: tuple[ChromeRule, ...] = (
@@ -64,7 +65,7 @@ def is_chrome_line(line: str) -> bool:
         return False
     size = len(stripped)
     for rule in CHROME_RULES:
-        if size > rule.max_len or (rule.hint and not any(word in stripped for word in rule.hint)):
+        if size > rule.max_len or (rule.hint is not None and not rule.hint.search(stripped)):
             continue
         if rule.pattern.search(stripped):
             return True

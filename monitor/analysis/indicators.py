@@ -117,7 +117,8 @@ def join_object(before: str, after: str, unit: str = "") -> tuple[str, bool]:
             return head, False  # 投资1.5亿元建设新院区: the money is named before, the purpose follows
         if head and unit in _RATES:
             return clean_indicator(head + obj), True  # 二级以上医院100%开展预约诊疗
-        verb = next((verb for verb in KEEP_VERBS if _compact(before).endswith(verb)), "")
+        written = _compact(before)
+        verb = next((verb for verb in KEEP_VERBS if written.endswith(verb)), "") if written.endswith(KEEP_VERBS) else ""
         return clean_indicator(verb + obj), True
     return head, False
 

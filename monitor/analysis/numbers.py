@@ -44,6 +44,7 @@ _NUMBER = re.compile(
 )
 # Cheap tests before the real work: a digit, 百分之, 零, or a Chinese numeral with a unit.
 _DIGIT = re.compile(r"\d")
+_SPACES = re.compile(r"\s+")
 _CN_AMOUNT = re.compile(rf"[一二两三四五六七八九十百千][{CN_DIGITS}]*\s*(?:余|多)?\s*(?:{alternation(CN_UNITS)}|万|亿)")
 _PER = r"分?\s*/\s*(?:10\s*万|十万|100000)人?|/\s*万人?|/\s*千人?|/\s*百人?"
 _UNITS = alternation(
@@ -120,7 +121,7 @@ def parse_number(written: str) -> float | None:
 def _unit(written: str | None) -> str:
     if not written:
         return ""
-    compact = re.sub(r"\s+", "", written)
+    compact = _SPACES.sub("", written)
     if compact.startswith(("/", "分/")):
         compact = compact.removeprefix("分")
         if compact.startswith(("/10万", "/十万", "/100000")):

@@ -53,6 +53,9 @@ _CLOSERS = "。！？!?；;”’）)」』】"
 _DANGLING = re.compile(r"(?:达到|达|为|在|控制在|提高到|提升至|降至|不低于|不超过|超过|和|及|与|的|对|将|把|从|由|向|至|到|等)$")
 _TITLE_END = re.compile(r"(?:要点|方案|通知|意见|计划|规划|办法|细则|报告|总结|回顾|目标|任务|要求|措施|保障)$")
 _HEADING_MAX = 40
+_LINE = re.compile(r"[^\n\r]+")
+_SENTENCE_CUT = re.compile(r"[。；;！？!?]")
+_CLAUSE_CUT = re.compile(r"[，,]")
 # A table row flattened to text (tabs, bars, wide gaps, or short space-separated cells): never joined.
 _TABULAR = re.compile(r"\t|[|｜]|\S {2,}\S|^[^\s，,。；;]{1,24}(?:[ \u3000]+[^\s，,。；;]{1,24}){2,}$")
 _SPACES = re.compile(r"\s+")
@@ -141,7 +144,7 @@ class _Line(NamedTuple):
 def _lines(text: str) -> list[_Line]:
     """Non-blank, non-chrome lines with their offsets (leading/trailing spaces excluded)."""
     lines: list[_Line] = []
-    for match in re.finditer(r"[^\n\r]+", text):
+    for match in _LINE.finditer(text):
         raw = match.group()
         stripped = raw.strip()
         if not stripped or is_chrome_line(stripped):
@@ -207,13 +210,13 @@ def _ascii_pair(match: re.Match[str]) -> bool:
 def _split_heading(body: str) -> tuple[str, str]:
     """(heading, paragraph text) of a numbered line: "健全体制机制。坚持…" → both parts."""
     flat = _flat(body)
-    cut = re.search(r"[。；;！？!?]", flat)
+    cut = _SENTENCE_CUT.search(flat)
     if cut is None and len(flat) <= 60:
         return flat, ""
     if cut is not None and cut.start() <= _HEADING_MAX:
         rest = flat[cut.end():].strip()
         return flat[: cut.start()], rest if flat[cut.start()] in "。！？!?" else flat
-    clause = re.search(r"[，,]", flat)
+    clause = _CLAUSE_CUT.search(flat)
     if clause is not None and clause.start() <= _HEADING_MAX:
         return flat[: clause.start()], flat
     return flat[:_HEADING_MAX], flat

@@ -45,6 +45,8 @@ from store.kinds import Comparator
 
 __all__ = ["Reading", "clauses", "cue_tags", "list_groups", "read_sentence"]
 
+_SPACE = re.compile(r"\s")
+_SPACES = re.compile(r"\s+")
 _SPACED_ROW = re.compile(r"^\s*[^\s，,。；;]{1,24}(?:[ \u3000]+[^\s，,。；;]{1,24}){2,}\s*$")
 _CELL_GAP = re.compile(r"[ \t\u3000|｜]+")
 _CLAUSE_END = re.compile(r"[，,；;：:。！？!?|｜\t]|(?<=\S)\s{2,}(?=\S)")
@@ -90,7 +92,7 @@ def clauses(sentence: str) -> list[tuple[int, int]]:
 
 def cue_tags(window: str) -> set[str]:
     """Tags of the cue words that end close enough to the end of ``window``."""
-    compact = re.sub(r"\s+", "", window)
+    compact = _SPACES.sub("", window) if _SPACE.search(window) else window
     tags: set[str] = set()
     changes: dict[str, int] = {}  # change verb → where it ends
     level_end = -1
