@@ -54,6 +54,9 @@ CHROME_RULES: tuple[ChromeRule, ...] = (
     _rule("recommend", r"^(?:推荐|热门|最新|精彩)[\u4e00-\u9fff]{1,8}$", 12),
 )
 
+_SENTENCE_LINE = 40
+_LONG = 10_000
+
 # A hot-search list on its own line: two or more short words, no punctuation, no digits.
 _WORD_ROW = re.compile(r"^[\u4e00-\u9fffA-Za-z]{1,6}(?:[ \t\u3000]+[\u4e00-\u9fffA-Za-z]{1,6})+$")
 
@@ -64,6 +67,8 @@ def is_chrome_line(line: str) -> bool:
     if not stripped:
         return False
     size = len(stripped)
+    if size > _SENTENCE_LINE and "。" in stripped:
+        size = max(size, _LONG)  # a line of sentences is plan text unless a rule allows any length (核心提示)
     for rule in CHROME_RULES:
         if size > rule.max_len or (rule.hint is not None and not rule.hint.search(stripped)):
             continue
