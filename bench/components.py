@@ -3,7 +3,8 @@
 ``python -m bench.components extraction COUNT``  outline + targets on ~30 KB plan texts
 ``python -m bench.components differ COUNT``      text diff (+ target matching) of edited pairs
 ``python -m bench.components digest DATA_DIR N`` plan and render a digest of N stored changes
-``python -m bench.components parts DATA_DIR DOCS N`` all three in one process (what the harness runs)
+``python -m bench.components budget COUNT``      CPU per plan page of each step a crawl adds
+``python -m bench.components parts DATA_DIR DOCS N`` all four in one process (what the harness runs)
 
 Texts come from the bench site (:mod:`crawler.fixture_site.benchsite`) read exactly as the
 crawler reads a page (``crawler.reading.read_page``), so they are what the store holds.
@@ -20,7 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-__all__ = ["bench_texts", "differ", "digest", "extraction", "main", "parts"]
+__all__ = ["bench_texts", "crawl_budget", "differ", "digest", "extraction", "main", "parts"]
 
 TEXT_PAGE_BYTES = (33_000, 35_000)  # HTML around a ~30 KB (UTF-8) plan text
 
@@ -127,10 +128,71 @@ def digest(data_dir: str, wanted: int) -> dict[str, Any]:
             "shown": sum(len(section.entries) for section in view.sections)}
 
 
+def _pages(count: int) -> tuple[Any, list[Any]]:
+    from crawler.fixture_site.benchsite import BenchSite, bench_sources
+    from crawler.items import RawCapture
+
+    site = BenchSite(count)
+    source = bench_sources("http://127.0.0.1:1", site)[0]
+    raws = []
+    for path in site.plan_paths():
+        resource = site.get(path)
+        assert resource is not None
+        headers = [("Content-Type", resource.content_type), ("ETag", resource.etag), ("Last-Modified", resource.last_modified)]
+        raws.append(RawCapture("http://127.0.0.1:1" + path, 200, headers, resource.body))
+    return source, raws
+
+
+def crawl_budget(count: int) -> dict[str, Any]:
+    """CPU milliseconds per plan page of each step planwatch adds to fetching (first crawl).
+
+    The bench site's own 15-40 KB pages, outside Scrapy: parse + read fields and body
+    (``read_page``), the store's content hash, the WARC record, and ``record_fetch``
+    into a fresh SQLite store, one transaction per page as the crawler writes it.
+    """
+    import tempfile
+
+    from crawler.pipelines import capture
+    from crawler.reading import fetched_page, read_page
+    from crawler.storing import sync_sources
+    from store.engine import make_engine, session_scope
+    from store.migrate import upgrade
+    from store.normalise import content_hash
+    from store.versions import record_fetch
+    from store.warc import WarcWriter
+
+    source, raws = _pages(count)
+    out: dict[str, Any] = {"pages": count, "mean_bytes": round(statistics.mean(len(raw.body) for raw in raws))}
+    cpu = time.process_time()
+    reads = [read_page(source, raw) for raw in raws]
+    out["read_page_ms"] = 1000 * (time.process_time() - cpu) / count
+    cpu = time.process_time()
+    for read in reads:
+        content_hash(read.fields.text)
+    out["content_hash_ms"] = 1000 * (time.process_time() - cpu) / count
+    with tempfile.TemporaryDirectory() as folder:
+        with WarcWriter(Path(folder)) as writer:
+            cpu = time.process_time()
+            refs = [capture(writer, raw) for raw in raws]
+            out["warc_ms"] = 1000 * (time.process_time() - cpu) / count
+        engine = make_engine(f"sqlite:///{folder}/planwatch.db")
+        upgrade(engine)
+        sync_sources(engine, [source])
+        pages = [fetched_page(source, read, raw, []) for read, raw in zip(reads, raws, strict=True)]
+        cpu = time.process_time()
+        for page, ref in zip(pages, refs, strict=True):
+            page.warc = ref
+            with session_scope(engine) as session:
+                record_fetch(session, page)
+        out["store_ms"] = 1000 * (time.process_time() - cpu) / count
+        engine.dispose()
+    return out
+
+
 def parts(data_dir: str, documents: int, changes: int) -> dict[str, Any]:
-    """Extraction, differ and digest in one process (one interpreter start instead of three)."""
+    """Extraction, differ, digest and the crawl budget in one process (one interpreter start)."""
     return {"extraction": extraction(documents), "differ": differ(max(1, documents // 2)),
-            "digest": digest(data_dir, changes)}
+            "digest": digest(data_dir, changes), "crawl_budget": crawl_budget(documents)}
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -139,6 +201,8 @@ def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
     if args[:1] == ["parts"] and len(args) == 4:
         result = parts(args[1], int(args[2]), int(args[3]))
+    elif args[:1] == ["budget"] and len(args) == 2:
+        result = crawl_budget(int(args[1]))
     elif args[:1] == ["extraction"] and len(args) == 2:
         result = extraction(int(args[1]))
     elif args[:1] == ["differ"] and len(args) == 2:
