@@ -246,9 +246,10 @@ class _Builder:
         self.sections: list[Section] = []
         self.stack: list[Section] = []
         self.blocks: list[Block] = []
+        self._path: tuple[str, ...] = ()  # titles of the open sections, kept with the stack
 
     def path(self) -> tuple[str, ...]:
-        return tuple(section.title for section in self.stack)
+        return self._path
 
     def open(self, style: str, number: str, heading: str, start: int) -> Section:
         styles = [section.style for section in self.stack]
@@ -257,6 +258,7 @@ class _Builder:
         section = Section(heading, number, len(self.stack) + 1, style, start)
         (self.stack[-1].children if self.stack else self.sections).append(section)
         self.stack.append(section)
+        self._path = (*self._path[: len(self.stack) - 1], section.title)
         return section
 
     def add(self, text: str, start: int, end: int, numbering: tuple[str, str] | None) -> None:
