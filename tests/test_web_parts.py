@@ -3,9 +3,13 @@ empty query parameters, the serve command's loopback check."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
 from monitor.commands.serve import is_loopback
 from reports.web.chart import line_chart, nice_ticks
@@ -13,6 +17,7 @@ from reports.web.highlight import highlight_targets, number_forms
 from reports.web.params import DropEmptyParams
 from reports.web.render import external_href
 from store.models import Target
+from store.settings import Config
 
 
 def _target(sentence: str, value: float) -> Target:
@@ -114,3 +119,50 @@ def test_empty_query_parameters_are_dropped_and_chinese_survives() -> None:
                                                ("0.0.0.0", False), ("192.168.1.5", False), ("example.org", False)])
 def test_is_loopback(host: str, loopback: bool) -> None:
     assert is_loopback(host) is loopback
+
+
+def test_stamped_cache_recomputes_when_the_stamp_moves_and_forgets_the_oldest() -> None:
+    from reports.web.cache import StampedCache
+
+    cache, calls = StampedCache(size=2), []
+
+    def compute(value: str) -> str:
+        calls.append(value)
+        return value
+
+    assert cache.get("a", (1,), lambda: compute("a1")) == "a1"
+    assert cache.get("a", (1,), lambda: compute("never")) == "a1"
+    assert cache.get("a", (2,), lambda: compute("a2")) == "a2"  # the store changed
+    cache.get("b", (2,), lambda: compute("b"))
+    cache.get("c", (2,), lambda: compute("c"))  # evicts "a", the least recently used
+    assert cache.get("a", (2,), lambda: compute("a3")) == "a3"
+    assert calls == ["a1", "a2", "b", "c", "a3"]
+
+
+def test_indicator_page_follows_new_targets_and_counts_crowded_cells(
+        sqlite_engine: Engine, config: Config, data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from urllib.parse import quote
+
+    from archive_data import fill_archive
+
+    import reports.web.matrix
+    from reports.web import create_app
+    from store.versions import FetchedPage, record_fetch
+
+    fill_archive(sqlite_engine, data_dir)
+    client = TestClient(create_app(config, engine=sqlite_engine))
+    path = "/indicators/" + quote("每千人口医疗卫生机构床位数", safe="")
+    assert "≥9.9张" not in client.get(path).text
+    with Session(sqlite_engine) as session:  # two more 贵阳市 plans for 2024 set the indicator
+        for n, value in ((1, 9.9), (2, 8.8)):
+            result = record_fetch(session, FetchedPage(url=f"http://127.0.0.1:1/gy/extra{n}.html", source_id="gy", text=f"床位{value}",
+                                                       title=f"补充计划{n}", region="贵阳市", plan_year=2024))
+            assert result.version is not None
+            session.add(Target(version_id=result.version.id, document_id=result.document.id, indicator="床位",  # type: ignore[arg-type]
+                               indicator_norm="每千人口医疗卫生机构床位数", value=value, unit="张", cmp=">=", sentence=f"床位{value}"))
+        session.commit()
+    assert "≥9.9张" in client.get(path).text  # the cached table was rebuilt for the new store
+    monkeypatch.setattr(reports.web.matrix, "CELL_SHOWN", 1)
+    client = TestClient(create_app(config, engine=sqlite_engine))
+    cell = client.get(path).text.split("贵阳市", 1)[1]
+    assert "共 3 个" in cell and "≥8.8张" in cell and "≥7.86张" not in cell  # newest plan first, one shown

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends, Path, Query, Response
 from sqlmodel import Session
 
 from reports.web import detail, listing
+from reports.web.cache import store_stamp
 from reports.web.export import TargetScope, target_rows, to_csv
 from reports.web.matrix import indicator_table, series_matrix
 from reports.web.params import (
@@ -39,7 +40,7 @@ from reports.web.schemas import (
     VersionDetail,
     VersionOut,
 )
-from reports.web.state import get_session
+from reports.web.state import WebState, get_session, get_state
 
 __all__ = ["export_router", "router", "target_scope"]
 
@@ -109,8 +110,9 @@ def api_series(session: Db, series_id: Id) -> SeriesOut:
 
 
 @router.get("/indicators/{name:path}", response_model=IndicatorOut, summary="One indicator's targets in every region")
-def api_indicator(session: Db, name: Annotated[str, Path(min_length=1, max_length=200)]) -> IndicatorOut:
-    table = indicator_table(session, name)
+def api_indicator(session: Db, name: Annotated[str, Path(min_length=1, max_length=200)],
+                  state: Annotated[WebState, Depends(get_state)]) -> IndicatorOut:
+    table = state.cache.get(("indicator", name), store_stamp(session), lambda: indicator_table(session, name))
     return IndicatorOut(indicator=table.indicator, years=table.years, rows=[MatrixRowOut.of(r) for r in table.rows],
                         series=table.series_ids)
 

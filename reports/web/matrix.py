@@ -21,7 +21,7 @@ from store.errors import NotFound
 from store.kinds import ChangeKind
 from store.models import Change, Document, Series, Target
 
-__all__ = ["Cell", "CellTarget", "IndicatorTable", "MatrixRow", "SeriesMatrix", "indicator_table", "series_matrix", "series_plans"]
+__all__ = ["CELL_SHOWN", "Cell", "CellTarget", "IndicatorTable", "MatrixRow", "SeriesMatrix", "indicator_table", "series_matrix", "series_plans"]
 
 
 class CellTarget(NamedTuple):
@@ -44,6 +44,11 @@ class Cell:
     targets: list[CellTarget] = field(default_factory=list)
     document: Document | None = None
     changes: list[Change] = field(default_factory=list)
+    total: int = 0  # targets in the cell when only the first few were loaded
+
+    @property
+    def count(self) -> int:
+        return max(self.total, len(self.targets))
 
     def values(self) -> list[tuple[str, CellTarget]]:
         """Distinct values as a person reads them (≥7.86张) per plan, each with its first target."""
@@ -152,30 +157,40 @@ def series_matrix(session: Session, series_id: int) -> SeriesMatrix:
     return SeriesMatrix(series, sorted(by_year), by_year, undated, ordered)
 
 
-# The latest target each plan sets for the indicator (the covering index
-# ix_target_indicator_document_version answers the inner query), with its plan's place.
+# Each plan's latest target for the indicator (the covering index
+# ix_target_indicator_document_version answers "latest" and the join), placed by region
+# and year; only the first CELL_SHOWN rows of a cell travel, with the cell's count.
+CELL_SHOWN = 4
 _INDICATOR_SQL = text("""
-SELECT d.region, d.plan_year, d.series_id, t.document_id, t.value, t.value_max, t.unit, t.cmp, t.sentence
-FROM (SELECT document_id, max(version_id) AS version_id FROM target WHERE indicator_norm = :indicator
-      GROUP BY document_id) latest
-JOIN target t ON t.version_id = latest.version_id AND t.indicator_norm = :indicator
-JOIN document d ON d.id = latest.document_id
-WHERE d.canonical_id IS NULL
-ORDER BY d.region, d.plan_year, t.document_id, t.position
+WITH latest AS (
+  SELECT document_id, max(version_id) AS version_id FROM target WHERE indicator_norm = :indicator GROUP BY document_id
+), placed AS (
+  SELECT d.region, d.plan_year, d.series_id, t.document_id, t.value, t.value_max, t.unit, t.cmp, t.sentence,
+         row_number() OVER (PARTITION BY d.region, d.plan_year ORDER BY t.document_id DESC, t.position) AS n,
+         count(*) OVER (PARTITION BY d.region, d.plan_year) AS total
+  FROM latest
+  JOIN target t ON t.indicator_norm = :indicator AND t.document_id = latest.document_id AND t.version_id = latest.version_id
+  JOIN document d ON d.id = latest.document_id
+  WHERE d.canonical_id IS NULL
+)
+SELECT region, plan_year, series_id, total, document_id, value, value_max, unit, cmp, sentence
+FROM placed WHERE n <= :shown ORDER BY region, plan_year, n
 """)
 
 
 def indicator_table(session: Session, indicator: str) -> IndicatorTable:
     """Every region's targets for ``indicator`` by plan year, reposts left out.
 
-    Each plan contributes the targets of its latest version that names the indicator,
-    so the table is one grouped index scan however many plans set it.
+    Each plan contributes the targets of its latest version that names the indicator;
+    a cell carries its first few targets (newest plans first) and how many there are.
     """
     rows: dict[str, MatrixRow] = {}
     series_ids: set[int] = set()
-    for region, year, series_id, *shown in session.connection().execute(_INDICATOR_SQL, {"indicator": indicator}):
+    params = {"indicator": indicator, "shown": CELL_SHOWN}
+    for region, year, series_id, total, *shown in session.connection().execute(_INDICATOR_SQL, params):
         label = region or "（未知地区）"
         _add(rows, label, label, year or 0, CellTarget(*shown), None)
+        rows[label].cells[year or 0].total = int(total)
         if series_id:
             series_ids.add(int(series_id))
     if not rows:

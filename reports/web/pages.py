@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 
 from reports.diff_html import excerpt_html
 from reports.web import detail, listing
+from reports.web.cache import store_stamp
 from reports.web.chart import line_chart
 from reports.web.compare import compare_versions
 from reports.web.labels import detail_template
@@ -112,8 +113,9 @@ def series(request: Request, session: Db, series_id: Id,
 
 
 @router.get("/indicators/{name:path}")
-def indicator(request: Request, session: Db, name: Name) -> Response:
-    return page(request, "indicator.html", nav="documents", table=indicator_table(session, name))
+def indicator(request: Request, session: Db, name: Name, state: Annotated[WebState, Depends(get_state)]) -> Response:
+    table = state.cache.get(("indicator", name), store_stamp(session), lambda: indicator_table(session, name))
+    return page(request, "indicator.html", nav="documents", table=table)
 
 
 @router.get("/changes")

@@ -7,7 +7,7 @@ never committed (closing it rolls back), so the archive cannot write even by mis
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from fastapi import Request
@@ -15,6 +15,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from reports.urls import ArchiveUrls
+from reports.web.cache import StampedCache
 from store.settings import Config
 
 __all__ = ["WebState", "get_session", "get_state"]
@@ -28,6 +29,7 @@ class WebState:
     engine: Engine
     urls: ArchiveUrls
     timezone: str
+    cache: StampedCache = field(default_factory=StampedCache)
 
     @property
     def data_dir(self) -> Path:
