@@ -8,6 +8,7 @@ strings), and the number of items must match.
 from __future__ import annotations
 
 import json
+import logging
 import math
 from pathlib import Path
 from typing import Any
@@ -120,7 +121,17 @@ _PIECES = st.sampled_from(
 @settings(max_examples=300, deadline=None)
 @given(st.one_of(st.text(max_size=200), st.lists(_PIECES, max_size=40).map("".join)))
 def test_never_raises_and_values_are_finite(text: str) -> None:
-    for target in extract_targets(text):
+    failures: list[logging.LogRecord] = []
+    handler = logging.Handler()
+    handler.emit = failures.append  # type: ignore[method-assign]
+    logger = logging.getLogger("monitor.analysis.targets")
+    logger.addHandler(handler)
+    try:
+        found = extract_targets(text)
+    finally:
+        logger.removeHandler(handler)
+    assert not failures, "a paragraph failed and was skipped (the guard hid an exception)"
+    for target in found:
         assert math.isfinite(target.value)
         assert target.value_max is None or math.isfinite(target.value_max)
         assert target.sentence in text
