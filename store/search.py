@@ -1,8 +1,9 @@
 """Full-text search over every stored version, for Chinese text, on SQLite and PostgreSQL.
 
-Chinese has no spaces, so word tokenizers find nothing; both backends index
-character **trigrams** instead, one row per version (title + text) in a table of its
-own, ``fts_versions`` (``store.migrate`` leaves ``fts_*`` tables alone):
+Chinese has no spaces, so word tokenizers find nothing; both backends
+(:mod:`store.search_backends`) index character **trigrams** instead, one row per
+version (title + text) in a table of its own, ``fts_versions`` (``store.migrate``
+leaves ``fts_*`` tables alone):
 
 - SQLite: an FTS5 virtual table with the ``trigram`` tokenizer; rowid = version id.
 - PostgreSQL: a plain table with a GIN ``gin_trgm_ops`` index (extension ``pg_trgm``),
@@ -31,13 +32,20 @@ import zlib
 from collections.abc import Generator, Sequence
 from contextlib import closing
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any
 
 from sqlalchemy import bindparam, text
 from sqlalchemy.engine import Connection
 from sqlmodel import Session, col, select
 
 from store.models import Version
+from store.search_backends import (
+    BACKENDS,
+    INDEX_TABLE,
+    MIN_TRIGRAM_TERM,
+    SearchBackend,
+    backend_for,
+)
 from store.texts import get_text
 
 __all__ = [
@@ -62,12 +70,9 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-INDEX_TABLE = "fts_versions"
-MIN_TRIGRAM_TERM = 3  # shorter terms cannot use a trigram index: LIKE fallback
 SNIPPET_CONTEXT = 40  # characters shown before and after the first hit
 MAX_TERMS = 8
 _BATCH = 200
-_STREAM_CHUNK = 200
 _CHUNK = 500  # candidate versions checked per query
 # A filter leaving at most this many versions is searched by reading those versions'
 # texts (fast when the filter is narrow, whatever the term); a broader one by walking
@@ -127,154 +132,6 @@ def parse_query(query: str) -> tuple[str, ...]:
     """The distinct terms of a query (whitespace separates; quotes are just characters)."""
     terms = [_PRIVATE.sub("", part) for part in query.split()]
     return tuple(dict.fromkeys(term for term in terms if term))[:MAX_TERMS]
-
-
-def _like_pattern(term: str) -> str:
-    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
-BACKENDS: dict[str, SearchBackend] = {}
-
-
-class SearchBackend:
-    """One database's way to store and query the index; registered by dialect name."""
-
-    dialect: ClassVar[str] = ""
-    key: ClassVar[str] = "version_id"  # the index table's column holding the version id
-    like_operator: ClassVar[str] = "f.body LIKE"  # case-insensitive for ASCII, like the indexes
-
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        if cls.dialect:
-            BACKENDS[cls.dialect] = cls()
-
-    def exists(self, connection: Connection) -> bool:
-        raise NotImplementedError
-
-    def create(self, connection: Connection) -> None:
-        raise NotImplementedError
-
-    def pending_sql(self) -> str:
-        """Ids above :after of versions not yet indexed, oldest first, at most :limit."""
-        return (
-            f"SELECT v.id FROM version v WHERE v.id > :after AND NOT EXISTS (SELECT 1 FROM {INDEX_TABLE} f "
-            f"WHERE f.{self.key} = v.id) ORDER BY v.id LIMIT :limit"
-        )
-
-    def insert(self, connection: Connection, rows: Sequence[dict[str, Any]]) -> None:
-        raise NotImplementedError
-
-    def match_sql(self, terms: Sequence[str], params: dict[str, Any]) -> list[str]:
-        """Conditions over ``f`` that all ``terms`` occur; fills ``params``."""
-        raise NotImplementedError
-
-    def check_sql(self, terms: Sequence[str], params: dict[str, Any]) -> list[str]:
-        """Conditions over ``f`` reading the stored text itself (for a few candidate rows)."""
-        conditions = []
-        for number, term in enumerate(terms):
-            params[f"check{number}"] = _like_pattern(term)
-            conditions.append(f"{self.like_operator} :check{number} ESCAPE '\\'")
-        return conditions
-
-    def body_sql(self) -> str:
-        return f"SELECT f.body FROM {INDEX_TABLE} f WHERE f.{self.key} = :version_id"
-
-    def stream(self, connection: Connection, statement: str, params: dict[str, Any]) -> Generator[tuple[int, int], None, None]:
-        """(version id, document id) rows, newest first, fetched lazily."""
-        result = connection.execution_options(stream_results=True).execute(text(statement), params)
-        try:
-            while chunk := result.fetchmany(_STREAM_CHUNK):
-                yield from ((int(row[0]), int(row[1])) for row in chunk)
-        finally:
-            result.close()
-
-
-class SQLiteBackend(SearchBackend):
-    """FTS5 with the trigram tokenizer (SQLite ≥ 3.34); MATCH for long terms, LIKE for short."""
-
-    dialect = "sqlite"
-    key = "rowid"
-
-    def exists(self, connection: Connection) -> bool:
-        found = connection.execute(
-            text("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = :name"), {"name": INDEX_TABLE}
-        ).first()
-        return found is not None
-
-    def create(self, connection: Connection) -> None:
-        connection.execute(text(
-            f"CREATE VIRTUAL TABLE IF NOT EXISTS {INDEX_TABLE} USING fts5("
-            "body, document_id UNINDEXED, tokenize = 'trigram')"
-        ))
-
-    def insert(self, connection: Connection, rows: Sequence[dict[str, Any]]) -> None:
-        connection.execute(
-            text(f"INSERT INTO {INDEX_TABLE} (rowid, body, document_id) VALUES (:version_id, :body, :document_id)"),
-            list(rows),
-        )
-
-    def match_sql(self, terms: Sequence[str], params: dict[str, Any]) -> list[str]:
-        conditions = []
-        long_terms = [term for term in terms if len(term) >= MIN_TRIGRAM_TERM]
-        if long_terms:
-            params["match"] = " ".join('"' + term.replace('"', '""') + '"' for term in long_terms)
-            conditions.append(f"{INDEX_TABLE} MATCH :match")
-        for number, term in enumerate(t for t in terms if len(t) < MIN_TRIGRAM_TERM):
-            params[f"like{number}"] = _like_pattern(term)
-            conditions.append(f"f.body LIKE :like{number} ESCAPE '\\'")
-        return conditions
-
-
-class PostgresBackend(SearchBackend):
-    """pg_trgm: a GIN trigram index answers ILIKE '%term%' for terms of 3+ characters."""
-
-    dialect = "postgresql"
-    like_operator = "f.body ILIKE"
-
-    def exists(self, connection: Connection) -> bool:
-        found = connection.execute(text("SELECT to_regclass(:name)"), {"name": INDEX_TABLE}).scalar()
-        return found is not None
-
-    def create(self, connection: Connection) -> None:
-        connection.execute(text("CREATE EXTENSION IF NOT EXISTS pg_trgm"))
-        connection.execute(text(
-            f"CREATE TABLE IF NOT EXISTS {INDEX_TABLE} ("
-            "version_id INTEGER PRIMARY KEY, document_id INTEGER NOT NULL, body TEXT NOT NULL)"
-        ))
-        connection.execute(text(
-            f"CREATE INDEX IF NOT EXISTS {INDEX_TABLE}_body_trgm ON {INDEX_TABLE} USING gin (body gin_trgm_ops)"
-        ))
-        connection.execute(text(
-            f"CREATE INDEX IF NOT EXISTS {INDEX_TABLE}_document ON {INDEX_TABLE} (document_id, version_id)"
-        ))
-
-    def insert(self, connection: Connection, rows: Sequence[dict[str, Any]]) -> None:
-        connection.execute(
-            text(
-                f"INSERT INTO {INDEX_TABLE} (version_id, document_id, body) VALUES (:version_id, :document_id, :body) "
-                "ON CONFLICT (version_id) DO NOTHING"
-            ),
-            list(rows),
-        )
-
-    def match_sql(self, terms: Sequence[str], params: dict[str, Any]) -> list[str]:
-        conditions = []
-        for number, term in enumerate(terms):
-            params[f"like{number}"] = _like_pattern(term)
-            conditions.append(f"f.body ILIKE :like{number}")
-        return conditions
-
-
-def backend_for(connection: Connection | Session) -> SearchBackend:
-    """The backend for a connection's dialect; a clear error for any other database."""
-    bind = connection.get_bind() if isinstance(connection, Session) else connection
-    name = bind.dialect.name
-    if name not in BACKENDS:
-        from store.errors import ConfigError
-
-        raise ConfigError(f"full-text search does not support {name!r}; supported: {', '.join(sorted(BACKENDS))}")
-    return BACKENDS[name]
 
 
 def ensure_index(connection: Connection) -> None:
