@@ -61,6 +61,7 @@ __all__ = [
     "desired_jobs",
     "run_daemon",
     "scheduled_times",
+    "stop_scheduler",
     "sync_jobs",
 ]
 
@@ -145,6 +146,21 @@ def build_scheduler(config: Config, engine: Engine) -> BackgroundScheduler:
                       "misfire_grace_time": int(config["schedule.misfire_grace"])},
         timezone=str(config["timezone"]),
     )
+
+
+def stop_scheduler(scheduler: BackgroundScheduler, *, wait: bool = True) -> None:
+    """Stop ``scheduler`` and leave its stored jobs exactly as they are.
+
+    APScheduler 3 makes one more pass over its job stores after ``shutdown()`` began,
+    with the executors already closed: a job due at that moment fails to start and is
+    moved on to its next time, so the run would be lost. Pausing and detaching the job
+    store first (its rows stay in the database) leaves that pass nothing to do.
+    """
+    if not scheduler.running:
+        return
+    scheduler.pause()
+    scheduler.remove_jobstore("default", shutdown=True)
+    scheduler.shutdown(wait=wait)
 
 
 def scheduled_times(engine: Engine) -> dict[str, datetime]:
@@ -246,8 +262,7 @@ def run_daemon(
             if scheduler.running:
                 scheduler.pause()  # nothing new is handed to the executors while they wind down
             runtime.stopping.set()  # running crawl jobs stop their children
-            if scheduler.running:
-                scheduler.shutdown(wait=True)
+            stop_scheduler(scheduler)
             install_runtime(None)
     log_event(_log, "daemon.stopped")
     return 0

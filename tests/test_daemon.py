@@ -8,7 +8,7 @@ import json
 import signal
 import subprocess
 import time
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -32,6 +32,7 @@ from monitor.daemon import desired_jobs, scheduled_times
 from store.engine import make_engine
 from store.models import CrawlRun, Document, ScheduleMark, Version
 from store.settings import load_config
+from store.sources_config import SourceConfig
 
 pytestmark = pytest.mark.slow
 
@@ -191,3 +192,54 @@ def test_desired_jobs_follow_the_config(fixture_site: FixtureSite, tmp_path: Pat
     assert str(jobs["crawl:fixture-gy"].trigger) == "cron[month='*', day='*', day_of_week='*', hour='6', minute='0']"
     every = desired_jobs(config, [gy], every=5)
     assert str(every["crawl:fixture-gy"].trigger) == "interval[0:00:05]" and every["crawl:fixture-gy"].start_now
+
+
+def _restart_with_due_job(config_env: dict[str, str], tmp_path: Path, overdue_seconds: float) -> list[str]:
+    """Store a daily job, move its next run ``overdue_seconds`` into the past (the daemon was
+    down at 06:00), start a scheduler on the same table again; the job events seen."""
+    from apscheduler.events import EVENT_JOB_EXECUTED, EVENT_JOB_MISSED
+
+    from monitor.daemon import build_scheduler, stop_scheduler, sync_jobs
+    from monitor.jobs import Runtime, install_runtime
+
+    config = load_config(env={"PLANWATCH_DATA_DIR": str(tmp_path), "PLANWATCH_SCHEDULE_JITTER": "0",
+                              "PLANWATCH_DIGEST_ENABLED": "false", **config_env})
+    engine = make_engine(config.database_url)
+    source = fixture_sources_offline()
+    first = build_scheduler(config, engine)
+    first.start(paused=True)
+    sync_jobs(first, desired_jobs(config, [source]))
+    first.modify_job("crawl:fixture-gy", next_run_time=datetime.now(UTC) - timedelta(seconds=overdue_seconds))
+    stop_scheduler(first)  # a plain shutdown() would already consume the overdue run
+    runtime = Runtime(config, engine, {source.id: source})
+    runtime.stopping.set()  # the job body returns at once: only the scheduling is under test
+    install_runtime(runtime)
+    seen: list[str] = []
+    second = build_scheduler(config, engine)
+    second.add_listener(lambda event: seen.append("missed" if event.code == EVENT_JOB_MISSED else "ran"),
+                        EVENT_JOB_EXECUTED | EVENT_JOB_MISSED)
+    try:
+        second.start()
+        wait_until(lambda: seen, 30, "the scheduler to process the overdue job")
+        time.sleep(1)  # a second run would show up here
+        after = scheduled_times(engine)
+    finally:
+        stop_scheduler(second)
+        install_runtime(None)
+        engine.dispose()
+    assert after["crawl:fixture-gy"].timestamp() > time.time(), "rescheduled to the next 06:00"
+    return seen
+
+
+def fixture_sources_offline() -> SourceConfig:
+    return SourceConfig(id="fixture-gy", name="贵阳市卫生健康局 计划规划", agency="贵阳市卫生健康局",
+                        region="贵州省/贵阳市", start_urls=["http://127.0.0.1:9/gywjw/ghjh/list.html"])
+
+
+def test_a_crawl_missed_while_the_daemon_was_down_runs_once_within_the_grace_time(tmp_path: Path) -> None:
+    assert _restart_with_due_job({}, tmp_path, overdue_seconds=600) == ["ran"]
+
+
+def test_a_crawl_missed_longer_than_the_grace_time_waits_for_its_next_time(tmp_path: Path) -> None:
+    assert _restart_with_due_job({"PLANWATCH_SCHEDULE_MISFIRE_GRACE": "60"}, tmp_path, overdue_seconds=600) == [
+        "missed"]
