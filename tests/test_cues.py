@@ -204,9 +204,16 @@ def test_plan_headings(heading: str) -> None:
 
 
 @pytest.mark.parametrize("text", ["已建成社区医院12家", "全年共完成筛查3万人", "截至2022年底全市共有医院56家",
-                                  "累计完成培训1200人次", "较上年提高1.2个百分点", "同比增长8%", "顺利完成改造15所"])
+                                  "累计完成培训1200人次", "今年以来新增床位300张", "顺利完成改造15所"])
 def test_past_cues(text: str) -> None:
     assert cues.PAST_CUES.search(text)
+
+
+@pytest.mark.parametrize("text", ["下转患者数量较上年增长15%以上", "门诊量同比增长8%"])
+def test_a_change_on_last_year_in_a_plan_is_a_target(text: str) -> None:
+    assert not cues.PAST_CUES.search(text)
+    [target] = extract_targets(f"2025年全市卫生健康工作要点\n一、重点工作\n{text}。", plan_year=None)
+    assert (target.kind.value, target.deadline) == ("target", 2025)
 
 
 @pytest.mark.parametrize("text", ["力争建成", "确保达到", "争取新增", "计划完成", "预计达到", "到2025年", "年底前完成"])

@@ -193,14 +193,20 @@ def _candidates(sentence: str, span: tuple[int, int], quantities: list[Quantity]
     return found
 
 
-def _reading(sentence: str, candidate: _Candidate, limit: int, unit: str) -> tuple[Reading, bool]:
-    """The reading of one candidate, and whether its name is the object after it."""
+def _reading(sentence: str, candidate: _Candidate, limit: int, unit: str, last: bool) -> tuple[Reading, int | None]:
+    """The reading of one candidate, and where the next item's name starts when its own
+    name is the object after it (None when the name came from before the number)."""
     quantity = candidate.quantity
     before = sentence[candidate.left:quantity.num_start]
-    indicator, is_object = join_object(before, sentence[quantity.end:limit], unit)
+    after_end = limit
+    if not last:  # 争创1-2个国家级专科、新增省级专科5个: the object ends at the last 、
+        cut = sentence.rfind("、", quantity.end, limit)
+        if cut > quantity.end and sentence[cut + 1:limit].strip():
+            after_end = cut
+    indicator, is_object = join_object(before, sentence[quantity.end:after_end], unit)
     reading = Reading(quantity.start, quantity.end, indicator, quantity.value, quantity.value_max, unit,
                       _comparator(candidate.tags))
-    return reading, is_object
+    return reading, (after_end + 1 if after_end < limit else limit) if is_object else None
 
 
 def _distribute_head(subjects: list[str]) -> list[str]:
@@ -287,9 +293,10 @@ def read_sentence(sentence: str) -> list[Reading]:
             unit = candidate.quantity.unit or _inferred_unit(normal, candidate.quantity, limit)
             earlier = clause_readings or readings
             previous = earlier[-1] if earlier else None
-            reading, is_object = _reading(normal, candidate, limit, unit)
-            if is_object and index + 1 < len(found):
-                found[index + 1].left = limit  # the object is not the next item's name
+            last = index + 1 == len(found)
+            reading, next_left = _reading(normal, candidate, limit, unit, last)
+            if next_left is not None and not last:
+                found[index + 1].left = next_left  # the object is not the next item's name
             reading = _elliptical(_fallback(normal, span, reading, previous), previous)
             clause_readings.append(_rate_unit(reading))
         readings.extend(_share_grade_heads(_respectively(normal, span, found, clause_readings)))
