@@ -22,8 +22,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 
 from crawler.context import CrawlContext
 from crawler.encoding import decode_html
@@ -154,6 +156,21 @@ class _Pass:
         store.forget_listings(self.gone_listings)
 
 
+async def _in_workers(jobs: list[Callable[[], Awaitable[None]]], workers: int) -> None:
+    """Run the jobs with a fixed number of workers: thousands of pages, a few dozen coroutines.
+
+    (The HTTP client bounds the requests in flight; this bounds the memory and the
+    scheduling work of waiting for them.)
+    """
+    pending = iter(jobs)
+
+    async def worker() -> None:
+        for job in pending:
+            await job()
+
+    await asyncio.gather(*(worker() for _ in range(max(1, min(workers, len(jobs))))))
+
+
 def _unknown_start_urls(context: CrawlContext, known: KnownPages) -> list[str]:
     return [url for url in context.source.start_urls if url not in known.listings]
 
@@ -165,9 +182,9 @@ async def revalidate_source(config: Config, context: CrawlContext, known: KnownP
         run = _Pass(context, known, fetcher)
         if when is not None:
             run.when = when
-        tasks = [run.check_list(page) for page in known.listings.values()]
-        tasks += [run.check_document(page) for page in known.documents.values()]
-        await asyncio.gather(*tasks)
+        jobs: list[Callable[[], Awaitable[None]]] = [partial(run.check_list, page) for page in known.listings.values()]
+        jobs += [partial(run.check_document, page) for page in known.documents.values()]
+        await _in_workers(jobs, 2 * int(config["crawl.concurrency"]))
         run.finish()
     result = run.result
     for url in _unknown_start_urls(context, known):
