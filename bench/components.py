@@ -23,6 +23,7 @@ from typing import Any
 
 __all__ = ["bench_texts", "crawl_budget", "differ", "digest", "extraction", "main", "parts"]
 
+STORE_BATCH = 32  # crawler.pipelines.StorePipeline's default batch
 TEXT_PAGE_BYTES = (33_000, 35_000)  # HTML around a ~30 KB (UTF-8) plan text
 
 
@@ -147,18 +148,19 @@ def crawl_budget(count: int) -> dict[str, Any]:
     """CPU milliseconds per plan page of each step planwatch adds to fetching (first crawl).
 
     The bench site's own 15-40 KB pages, outside Scrapy: parse + read fields and body
-    (``read_page``), the store's content hash, the WARC record, and ``record_fetch``
-    into a fresh SQLite store, one transaction per page as the crawler writes it.
+    (``read_page``), the store's content hash, the WARC record, and the store write into
+    a fresh SQLite store in batches of 32 (``DocumentStore.save_batch``, as the crawler's
+    store pipeline writes).
     """
     import tempfile
 
+    from crawler.items import DocumentItem
     from crawler.pipelines import capture
     from crawler.reading import fetched_page, read_page
-    from crawler.storing import sync_sources
-    from store.engine import make_engine, session_scope
+    from crawler.storing import DocumentStore, sync_sources
+    from store.engine import make_engine
     from store.migrate import upgrade
     from store.normalise import content_hash
-    from store.versions import record_fetch
     from store.warc import WarcWriter
 
     source, raws = _pages(count)
@@ -178,12 +180,13 @@ def crawl_budget(count: int) -> dict[str, Any]:
         engine = make_engine(f"sqlite:///{folder}/planwatch.db")
         upgrade(engine)
         sync_sources(engine, [source])
-        pages = [fetched_page(source, read, raw, []) for read, raw in zip(reads, raws, strict=True)]
+        items = [DocumentItem(page=fetched_page(source, read, raw, [])) for read, raw in zip(reads, raws, strict=True)]
+        for item, ref in zip(items, refs, strict=True):
+            item.page.warc = ref
+        store = DocumentStore(engine, source.id)
         cpu = time.process_time()
-        for page, ref in zip(pages, refs, strict=True):
-            page.warc = ref
-            with session_scope(engine) as session:
-                record_fetch(session, page)
+        for start in range(0, count, STORE_BATCH):
+            store.save_batch(items[start : start + STORE_BATCH])
         out["store_ms"] = 1000 * (time.process_time() - cpu) / count
         engine.dispose()
     return out

@@ -178,7 +178,7 @@ def _part_lines(parts: dict[str, Any]) -> list[str]:
         lines += [f"- **Per-page CPU a crawl adds to fetching** ({budget['pages']} bench pages of "
                   f"{_n(budget['mean_bytes'])} bytes, outside Scrapy): reading fields and body "
                   f"{_n(budget['read_page_ms'], 1)} ms, content hash {_n(budget['content_hash_ms'], 1)} ms, WARC record "
-                  f"{_n(budget['warc_ms'], 1)} ms, store (record_fetch, one SQLite transaction per page) "
+                  f"{_n(budget['warc_ms'], 1)} ms, store (save_batch, 32 pages per SQLite transaction) "
                   f"{_n(budget['store_ms'], 1)} ms."]
     lines += ["", *_archive_lines(parts)]
     return lines
