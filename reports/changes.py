@@ -11,14 +11,15 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from reports.filters import ChangeFacts, ChangeFilter
 from store.models import Change, Document, Source
 
-__all__ = ["LoadedChange", "iter_matching", "load_changes", "matching_since"]
+__all__ = ["ChangePool", "LoadedChange", "iter_matching", "load_changes", "matching_since"]
 
 _BATCH = 500
 
@@ -72,7 +73,7 @@ class LoadedChange:
                 names.append(str(target.get("indicator") or ""))
         return [name for name in dict.fromkeys(names) if name]
 
-    @property
+    @cached_property
     def facts(self) -> ChangeFacts:
         titles = [self.title, self.old_document.title if self.old_document else ""]
         return ChangeFacts(
@@ -105,20 +106,70 @@ def load_changes(session: Session, changes: Sequence[Change]) -> list[LoadedChan
     return loaded
 
 
+def _first_id_since(session: Session, since: datetime, after_id: int | None) -> int | None:
+    statement = select(func.min(Change.id)).where(col(Change.created_at) >= since)
+    if after_id is not None:
+        statement = statement.where(col(Change.id) > after_id)
+    first = session.exec(statement).one()
+    return int(first) if first is not None else None
+
+
 def matching_since(
     session: Session, flt: ChangeFilter, *, after_id: int | None, since: datetime | None
 ) -> tuple[list[LoadedChange], int | None]:
     """Changes above ``after_id`` (and created at or after ``since``) that pass ``flt``,
     oldest first, and the highest change id looked at (the next high-water mark)."""
-    statement = select(Change).order_by(col(Change.id))
-    if after_id is not None:
-        statement = statement.where(col(Change.id) > after_id)
-    if since is not None:
-        statement = statement.where(col(Change.created_at) >= since)
-    changes = session.exec(statement).all()
-    highest = max((int(c.id or 0) for c in changes), default=after_id)
-    loaded = load_changes(session, changes)
-    return [item for item in loaded if flt.matches(item.facts)], highest
+    return ChangePool().matching(session, flt, after_id=after_id, since=since)
+
+
+class ChangePool:
+    """Changes read once and shared by every selection of one digest run.
+
+    Holds every change above the lowest floor asked for so far; a lower floor reads only
+    the missing older rows. Changes written after the first read have higher ids than any
+    mark the pool hands out, so they wait for the next run. A ``since`` time becomes an
+    id floor (the first change created at or after it), then is applied exactly.
+    """
+
+    def __init__(self) -> None:
+        self._items: list[LoadedChange] = []
+        self._loaded = False
+        self._floor: int | None = None  # everything above this id is loaded
+        self._ceiling: int | None = None  # the highest id at the first read
+
+    def _covers(self, floor: int | None) -> bool:
+        return self._loaded and (self._floor is None or (floor is not None and floor >= self._floor))
+
+    def _load(self, session: Session, floor: int | None) -> None:
+        if self._covers(floor):
+            return
+        statement = select(Change).order_by(col(Change.id))
+        if floor is not None:
+            statement = statement.where(col(Change.id) > floor)
+        if self._loaded:
+            statement = statement.where(col(Change.id) <= (self._floor or 0))
+        elif self._ceiling is None:
+            self._ceiling = session.exec(select(func.max(Change.id))).one()
+        if self._ceiling is not None:
+            statement = statement.where(col(Change.id) <= self._ceiling)
+        self._items = load_changes(session, session.exec(statement).all()) + self._items
+        self._floor, self._loaded = floor, True
+
+    def matching(
+        self, session: Session, flt: ChangeFilter, *, after_id: int | None, since: datetime | None
+    ) -> tuple[list[LoadedChange], int | None]:
+        """Like :func:`matching_since`; reads what the pool lacks through ``session``."""
+        floor = after_id
+        if since is not None:
+            first = _first_id_since(session, since, after_id)
+            if first is None:
+                return [], after_id
+            floor = first - 1
+        self._load(session, floor)
+        scanned = [item for item in self._items if (after_id is None or item.id > after_id)
+                   and (since is None or item.change.created_at >= since)]
+        highest = max((item.id for item in scanned), default=after_id)
+        return [item for item in scanned if flt.matches(item.facts)], highest
 
 
 def iter_matching(session: Session, flt: ChangeFilter) -> Iterator[LoadedChange]:

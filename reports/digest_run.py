@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
 from monitor.analysis.failing import record_failing_sources
+from reports.changes import ChangePool
 from reports.channels import channel_for
 from reports.digest import (
     Recipient,
@@ -99,7 +100,7 @@ def resolve_recipients(session: Session, to: str | None, *, preview: bool) -> li
     return recipients or ([Recipient("")] if preview else [])
 
 
-def _build_one(config: Config, engine: Engine, recipient: Recipient, now: datetime) -> DigestResult:
+def _build_one(config: Config, engine: Engine, recipient: Recipient, now: datetime, pool: ChangePool) -> DigestResult:
     subscriber = recipient.subscriber
     try:
         with session_scope(engine) as session:
@@ -107,7 +108,7 @@ def _build_one(config: Config, engine: Engine, recipient: Recipient, now: dateti
                 session.exec(select(Subscriber).where(Subscriber.id == subscriber.id).with_for_update()).first()
                 if has_waiting_digest(session, int(subscriber.id or 0)):
                     return DigestResult(recipient.email, "waiting", detail="an earlier digest is still in the outbox")
-            plan = plan_digest(session, config, recipient, now=now)
+            plan = plan_digest(session, config, recipient, now=now, pool=pool)
             digest = build_digest(session, config, plan, now=now)
             if digest is None:
                 return DigestResult(recipient.email, DigestStatus.EMPTY.value, detail="nothing new; no mail")
@@ -134,7 +135,8 @@ def _waiting_ids(engine: Engine, to: str | None) -> list[int] | None:
 def _send(config: Config, engine: Engine, recipients: list[Recipient], now: datetime, to: str | None) -> list[DigestResult]:
     channel = channel_for(config)
     results = [_as_result(d, retried=True) for d in deliver_due(config, engine, channel, now=now, only=_waiting_ids(engine, to))]
-    built = [_build_one(config, engine, recipient, now) for recipient in recipients]
+    pool = ChangePool()
+    built = [_build_one(config, engine, recipient, now, pool) for recipient in recipients]
     fresh = {d.digest_id: d for d in deliver_due(
         config, engine, channel, now=now, only=[r.digest_id for r in built if r.digest_id is not None])}
     for result in built:
@@ -150,13 +152,14 @@ def _send(config: Config, engine: Engine, recipients: list[Recipient], now: date
 def _preview(config: Config, engine: Engine, recipients: list[Recipient], now: datetime,
              since: datetime | None) -> list[DigestResult]:
     results = []
-    with Session(engine) as session:
-        for recipient in recipients:
-            plan = plan_digest(session, config, recipient, now=now, since=since)
-            html = render_html(digest_view(config, plan, now=now))
-            path = write_digest_file(config, f"preview-{recipient.slug}.html", html)
-            results.append(DigestResult(recipient.email or "(all changes)", "preview",
-                                        change_count=len(plan.items), html_path=str(path)))
+    pool = ChangePool()
+    for recipient in recipients:
+        with Session(engine) as session:
+            plan = plan_digest(session, config, recipient, now=now, since=since, pool=pool)
+        html = render_html(digest_view(config, plan, now=now))
+        path = write_digest_file(config, f"preview-{recipient.slug}.html", html)
+        results.append(DigestResult(recipient.email or "(all changes)", "preview",
+                                    change_count=len(plan.items), html_path=str(path)))
     return results
 
 

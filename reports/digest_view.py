@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
@@ -202,12 +203,18 @@ def _short(text: object) -> str:
     return value if len(value) <= HUNK_CHARS else value[: HUNK_CHARS - 1] + "…"
 
 
+@lru_cache(maxsize=4096)
+def _excerpt(old: str, new: str) -> Markup:
+    """The differ's excerpt, computed once per passage and run (many subscribers share a change)."""
+    return excerpt_html(old, new)
+
+
 def _hunks(detail: Mapping[str, Any]) -> tuple[Hunk, ...]:
     hunks = []
     for raw in list(detail.get("hunks") or [])[:MAX_HUNKS]:
         old, new = str(raw.get("old") or ""), str(raw.get("new") or "")
         hunks.append(Hunk(section=str(raw.get("section") or ""), old=_short(old), new=_short(new),
-                          excerpt=excerpt_html(old, new)))
+                          excerpt=_excerpt(old, new)))
     return tuple(hunks)
 
 

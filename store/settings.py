@@ -117,7 +117,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("digest.archive_base_url", "http://127.0.0.1:8000", "Base URL of the archive browser; digest links point there."),
     Setting("digest.channel", "smtp", "How digests are delivered: smtp, or file (writes .eml files to <data_dir>/mail/ instead of mailing)."),
     Setting("digest.first_lookback_days", 30, "A new subscriber's first digest holds the changes of this many past days (0: all).", int),
-    Setting("digest.max_items_per_section", 100, "Items shown per digest section; the rest are counted and linked to the archive.", int),
+    Setting("digest.max_items_per_section", 20, "Items shown per digest section; the rest are counted and linked to the archive (keeps a full digest near 100 KB, where Gmail starts clipping).", int),
     Setting("digest.retry_base_seconds", 300, "First retry delay after a refused or failed delivery; doubles with each attempt.", int),
     Setting("digest.retry_max_seconds", 21600, "Longest delay between delivery retries.", int),
     Setting("digest.sending_lease_seconds", 600, "A digest left 'sending' this long (the process died mid-send) is sent again, same Message-ID.", int),

@@ -218,3 +218,23 @@ def test_a_long_section_is_capped_and_links_to_the_rest(sqlite_engine: Engine, d
     assert "指标调整 (2)" in html and "还有 1 项未列出" in html
     assert f"{ARCHIVE}/changes?kind=target-raised%2Ctarget-lowered%2Ctarget-changed" in html
     assert html.count("孕产妇死亡率") == 0  # the second one is not shown, only counted
+
+
+def test_a_shared_pool_answers_like_fresh_queries_and_snapshots_the_run(sqlite_engine: Engine) -> None:
+    from reports.changes import ChangePool, matching_since
+    from reports.filters import ChangeFilter
+
+    seeded = seed_store(sqlite_engine)
+    ids = sorted(seeded.changes.values())
+    pool, everything, guizhou = ChangePool(), ChangeFilter(), ChangeFilter(regions=["贵州省"])
+    with Session(sqlite_engine) as session:
+        asks = [(everything, ids[4], None), (guizhou, ids[1], None), (everything, None, NOW), (guizhou, None, None)]
+        for flt, after, since in asks:  # floors go down: the pool reads the older rows it lacks
+            fresh, fresh_mark = matching_since(session, flt, after_id=after, since=since)
+            pooled, pooled_mark = pool.matching(session, flt, after_id=after, since=since)
+            assert [i.id for i in pooled] == [i.id for i in fresh] and pooled_mark == fresh_mark
+    later = add_change(sqlite_engine, "during the run")
+    with Session(sqlite_engine) as session:
+        pooled, mark = pool.matching(session, everything, after_id=None, since=None)
+        assert later not in [i.id for i in pooled] and mark == ids[-1]  # waits for the next run
+        assert matching_since(session, everything, after_id=mark, since=None)[1] == later
