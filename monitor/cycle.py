@@ -27,10 +27,11 @@ from typing import Any
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from monitor.locks import hold_lock
+from monitor.locks import hold_lock, lock_for
 from monitor.logs import get_logger, log_event
 from monitor.schedule import is_due, last_started, source_schedule
 from store.engine import session_scope
+from store.errors import LockHeld
 from store.models import ScheduleMark, utcnow
 from store.settings import Config
 from store.sources_config import SourceConfig
@@ -238,6 +239,19 @@ def run_once(
     wait: bool = False,
     on_wait: Callable[[str], None] | None = None,
 ) -> CycleSummary:
-    """One cycle under the ``cycle`` lock: LockHeld (exit 5) when another runs, unless ``wait``."""
+    """One cycle under the ``cycle`` lock: LockHeld (exit 5) when another runs, unless ``wait``.
+
+    Also LockHeld when a daemon runs on this store: the two modes would crawl the same
+    sources side by side.
+    """
+    _refuse_beside_daemon(config, engine)
     with hold_lock("cycle", config, engine, wait=wait, on_wait=on_wait):
         return run_cycle(config, engine, sources, options)
+
+
+def _refuse_beside_daemon(config: Config, engine: Engine) -> None:
+    daemon = lock_for("daemon", config, engine)
+    if not daemon.try_acquire():
+        raise LockHeld(f"a planwatch daemon is running on this store (lock: {daemon.where})",
+                       hint="use either the daemon or run --once from cron, not both")
+    daemon.release()

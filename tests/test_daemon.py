@@ -152,6 +152,9 @@ def test_restart_keeps_the_job_store_and_syncs_it_with_the_sources_file(fixture_
         second = planwatch(env, "daemon", timeout=120)
         assert second.returncode == 5, second.stderr
         assert second.stderr.strip().startswith("error: another planwatch daemon is running")
+        cron = planwatch(env, "run", "--once", timeout=120)
+        assert cron.returncode == 5, cron.stderr
+        assert cron.stderr.strip().startswith("error: a planwatch daemon is running on this store")
     finally:
         _stop(daemon)
     assert daemon.returncode == 0
