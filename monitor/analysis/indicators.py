@@ -23,7 +23,8 @@ KEEP_VERBS: tuple[str, ...] = (
 )
 # A name that is only a verb says nothing: the item before (or the clause before) names it.
 VERB_ONLY: frozenset[str] = frozenset((*KEEP_VERBS, "安排", "投入", "下达", "拨付", "完成", "实现", "开展", "落实", "建成",
-                                      "新增", "新建", "争取", "筹集", "达到", "提供", "覆盖", "累计", "合计", "共计"))
+                                      "新增", "新建", "争取", "筹集", "达到", "提供", "覆盖", "累计", "合计", "共计", "建设", "创建",
+                                      "打造", "组建", "设立", "改造", "提升"))
 # Short words after a number that finish the indicator rather than name an object.
 PREDICATES: tuple[str, ...] = ("全覆盖", "覆盖", "达标", "完成", "落实", "到位", "以上", "以下", "的目标", "目标")
 
