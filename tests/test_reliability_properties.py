@@ -27,7 +27,7 @@ from hypothesis import strategies as st
 
 from monitor.analysis.chrome import is_chrome_line
 from monitor.analysis.numbers import find_quantities
-from monitor.analysis.targets import extract_targets
+from monitor.analysis.targets import MAX_SENTENCE_CHARS, extract_targets
 from monitor.analysis.textdiff import diff_texts, split_units, tokenise
 from store.kinds import Comparator, TargetKind
 
@@ -71,6 +71,14 @@ def test_extractor_never_raises_and_keeps_its_invariants(text: str, plan_year: i
         assert isinstance(target.indicator, str) and isinstance(target.unit, str)
         data = json.loads(json.dumps(target.to_json(), ensure_ascii=False))
         assert data["sentence"] == target.sentence
+
+
+def test_a_page_without_punctuation_is_read_in_bounded_pieces() -> None:
+    text = "".join(f"居民健康素养水平达到{n % 90}%床位数达到{n % 9}张人均预期寿命达到{70 + n % 10}岁" for n in range(600))
+    found = extract_targets(text, plan_year=2024)  # read whole, this took half a minute
+    assert len(found) >= 1000 and {t.unit for t in found} >= {"%", "张", "岁"}
+    assert {t.value for t in found if t.unit == "岁"} == {float(70 + n) for n in range(10)}
+    assert all(t.sentence in text and len(t.sentence) <= MAX_SENTENCE_CHARS for t in found)
 
 
 @settings(max_examples=400, deadline=None)
