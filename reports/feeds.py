@@ -10,6 +10,7 @@ environment (so scraped text is escaped before feedgen escapes it again as XML).
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from itertools import islice
 
@@ -26,6 +27,13 @@ from store.models import utcnow
 __all__ = ["FEED_TITLE", "build_feed", "feed_query"]
 
 FEED_TITLE = "planwatch: 卫生健康规划的变化"
+
+# Characters XML 1.0 cannot hold; scraped text (PDF attachments especially) can carry them.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _xml_text(text: str) -> str:
+    return _NOT_XML.sub(" ", text)
 
 
 def feed_query(flt: ChangeFilter) -> dict[str, str]:
@@ -44,7 +52,7 @@ def build_feed(
     self_url = urls.feed(**feed_query(flt))
     feed = FeedGenerator()
     feed.id(self_url)
-    feed.title(FEED_TITLE if flt.is_empty else f"{FEED_TITLE} ({flt.describe()})")
+    feed.title(_xml_text(FEED_TITLE if flt.is_empty else f"{FEED_TITLE} ({flt.describe()})"))
     feed.subtitle("新计划、指标的增删与升降、目标完成情况、已发布页面的修改")
     feed.author({"name": "planwatch"})
     feed.link(href=self_url, rel="self", type="application/atom+xml")
@@ -57,11 +65,11 @@ def build_feed(
         section = section_of(entry.kind)
         node = feed.add_entry(order="append")
         node.id(entry.change_link)
-        node.title(entry.summary or entry.title)
+        node.title(_xml_text(entry.summary or entry.title))
         node.link(href=entry.link, rel="alternate", type="text/html")
         node.updated(entry.created_at)
         node.published(entry.created_at)
         node.category(term=entry.kind, label=section.title if section else entry.kind)
-        node.content(render("feeds/entry.html", entry=entry), type="html")
+        node.content(_xml_text(render("feeds/entry.html", entry=entry)), type="html")
     result: bytes = feed.atom_str(pretty=True)
     return result

@@ -80,3 +80,10 @@ def test_scraped_markup_stays_text_in_the_feed(sqlite_engine: Engine) -> None:
     entry = _entries(_feed(sqlite_engine))[0]
     assert entry["title"] == evil  # the title is text: a reader shows it, never runs it
     assert "<script>" not in entry["content"] and "&lt;script&gt;" in entry["content"]
+
+
+def test_control_characters_from_scraped_text_do_not_break_the_feed(sqlite_engine: Engine) -> None:
+    seed_store(sqlite_engine)
+    add_change(sqlite_engine, "pdf", summary="附件\x0c第二页\x00指标", when=NOW.replace(hour=9))
+    entry = _entries(_feed(sqlite_engine))[0]
+    assert entry["title"] == "附件 第二页 指标"
