@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import base64
 import re
+from urllib.parse import quote
 
 import pytest
 from archive_data import EVIL_RAW_HTML, EVIL_URL, FORMULA
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import inspect, text
 from web_fixtures import Web
 
@@ -159,3 +162,17 @@ def test_browsing_everything_writes_nothing(web: Web) -> None:
     for path in paths:
         assert web.client.get(path).status_code == 200, path
     assert _snapshot(web) == before
+
+
+_ROUTES = ("/documents?q={}", "/documents?region={}&q=床位", "/documents?source={}", "/sources/{}", "/indicators/{}",
+           "/changes?indicator={}&region={}", "/series/1?indicator={}", "/api/documents?q={}&type={}", "/api/targets?indicator={}",
+           "/export/targets.csv?q={}", "/feeds/changes.atom?keyword={}&region={}")
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(route=st.sampled_from(_ROUTES), value=st.text(min_size=0, max_size=40))
+def test_no_input_makes_a_500(web: Web, route: str, value: str) -> None:
+    """Any text (NUL, quotes, %, _, FTS syntax, astral characters) in any parameter: 200/404/422."""
+    quoted = quote(value, safe="")
+    response = web.client.get(route.replace("{}", quoted))
+    assert response.status_code in (200, 404, 422), (route, value, response.text[:300])

@@ -8,6 +8,7 @@ absolute, made from the address the reader used to reach the archive.
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
@@ -26,8 +27,13 @@ router = APIRouter(include_in_schema=False)
 ListParam = Annotated[str | None, Query(max_length=500)]
 
 
+# Characters XML 1.0 cannot hold: they mean nothing in a filter and would break the feed.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
 def _split(value: str | None) -> tuple[str, ...]:
-    return tuple(part.strip() for part in (value or "").split(",") if part.strip())
+    parts = (_NOT_XML.sub("", part).strip() for part in (value or "").split(","))
+    return tuple(part for part in parts if part)
 
 
 @router.get("/feeds/changes.atom")

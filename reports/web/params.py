@@ -36,19 +36,29 @@ PerPageParam = Annotated[int, Query(ge=1, le=100, description="Items per page.")
 
 
 class DropEmptyParams:
-    """ASGI middleware: ``?year=&region=贵阳市`` reaches handlers as ``?region=贵阳市``."""
+    """ASGI middleware: ``?year=&region=贵阳市`` reaches handlers as ``?region=贵阳市``.
+
+    It also removes NUL characters from the path and the parameters: they mean nothing
+    in a URL and PostgreSQL refuses them in text (a 500 where a 404/422 belongs).
+    """
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope.get("query_string"):
-            # latin-1 both ways keeps the bytes of percent-escapes (UTF-8 Chinese) intact
-            pairs = parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True, encoding="latin-1")
-            kept = [(name, value) for name, value in pairs if value.strip() != ""]
-            if len(kept) != len(pairs):
-                scope = dict(scope, query_string=urlencode(kept, encoding="latin-1").encode("latin-1"))
+        if scope["type"] == "http":
+            scope = dict(scope, path=scope["path"].replace("\x00", ""), query_string=_clean_query(scope.get("query_string", b"")))
         await self.app(scope, receive, send)
+
+
+def _clean_query(raw: bytes) -> bytes:
+    if not raw:
+        return raw
+    # latin-1 both ways keeps the bytes of percent-escapes (UTF-8 Chinese) intact
+    pairs = parse_qsl(raw.decode("latin-1"), keep_blank_values=True, encoding="latin-1")
+    kept = [(name.replace("\x00", ""), value.replace("\x00", "")) for name, value in pairs]
+    kept = [(name, value) for name, value in kept if value.strip() != ""]
+    return urlencode(kept, encoding="latin-1").encode("latin-1")
 
 
 @dataclass(frozen=True)
