@@ -112,6 +112,8 @@ class _Document:
     def default_year(self, kind: TargetKind) -> int | None:
         """The year of an item no sentence or heading dates."""
         if kind is TargetKind.TARGET:
+            if self.review_doc and self.plan_year is not None:
+                return self.plan_year + 1  # 下一步工作打算 of a 2023年工作总结 plans 2024
             return self.horizon or self.plan_year
         if self.plan_year is None:
             return None
