@@ -22,12 +22,13 @@ from markupsafe import Markup
 
 from reports.changes import LoadedChange
 from reports.diff_html import excerpt_html
-from reports.templating import render
+from reports.templating import format_value, render
 from reports.urls import ArchiveUrls
 from store.kinds import ChangeKind
 from store.models import Change
 
 __all__ = [
+    "HEADLINES",
     "LINKS",
     "RELATED",
     "SECTIONS",
@@ -130,6 +131,37 @@ RELATED: dict[ChangeKind, Callable[[ArchiveUrls, Change], str]] = {
 }
 
 
+# A one-line Chinese headline per kind (feed titles, plain-text fallbacks): the differ's
+# ``summary`` is for logs and may carry English verdicts.
+HEADLINES: dict[ChangeKind, str] = {
+    ChangeKind.NEW_DOCUMENT: "新计划: {title}",
+    ChangeKind.REPOST: "转载: {title}",
+    ChangeKind.TEXT_EDIT: "页面修改: {title}",
+    ChangeKind.TARGET_RAISED: "{indicator}: {old} → {new}, 要求提高",
+    ChangeKind.TARGET_LOWERED: "{indicator}: {old} → {new}, 要求降低",
+    ChangeKind.TARGET_CHANGED: "{indicator}: {old} → {new}, 调整",
+    ChangeKind.TARGET_ADDED: "新增指标 {indicator}: {new}",
+    ChangeKind.TARGET_REMOVED: "删除指标 {indicator}: {old}",
+    ChangeKind.TARGET_MET: "目标完成 {indicator}: 目标 {target}, 实际 {actual}",
+    ChangeKind.TARGET_MISSED: "目标未完成 {indicator}: 目标 {target}, 实际 {actual}",
+}
+
+
+def _target_text(target: object) -> str:
+    if not isinstance(target, dict):
+        return "—"
+    return format_value(target.get("value"), target.get("value_max"), target.get("unit") or "",
+                        target.get("cmp") or "=") or "—"
+
+
+def _headline(kind: ChangeKind, title: str, indicator: str, summary: str, detail: Mapping[str, Any]) -> str:
+    pattern = HEADLINES.get(kind)
+    if pattern is None:
+        return summary or title
+    values = {key: _target_text(detail.get(key)) for key in ("old", "new", "target", "actual")}
+    return pattern.format(title=title, indicator=indicator, **values)
+
+
 @dataclass(frozen=True)
 class Hunk:
     """One edited passage: where, old and new text, and the differ's excerpt if any."""
@@ -147,6 +179,7 @@ class Entry:
     id: int
     kind: str
     summary: str
+    headline: str
     created_at: datetime
     title: str
     agency: str
@@ -226,13 +259,15 @@ def entry_for(item: LoadedChange, urls: ArchiveUrls) -> Entry:
     kind = ChangeKind(change.kind)
     link = LINKS.get(kind, _document_link)(urls, change)
     related = RELATED.get(kind)
+    indicator = change.indicator or next(iter(item.indicators()), "")
     return Entry(
         id=item.id, kind=change.kind, summary=change.summary, created_at=change.created_at,
+        headline=_headline(kind, item.title, indicator, change.summary, detail),
         title=item.title, agency=item.agency, region=item.region,
         page_url=_http_only(document.url if document else detail.get("url")),
         published_on=document.published_on if document else None,
         plan_year=change.plan_year or (document.plan_year if document else None),
-        indicator=change.indicator or next(iter(item.indicators()), ""),
+        indicator=indicator,
         detail=detail, link=link, change_link=urls.change(item.id),
         related_link=related(urls, change) if related else "",
         hunks=_hunks(detail) if change.kind == ChangeKind.TEXT_EDIT else (),

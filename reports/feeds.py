@@ -65,7 +65,7 @@ def build_feed(
         section = section_of(entry.kind)
         node = feed.add_entry(order="append")
         node.id(entry.change_link)
-        node.title(_xml_text(entry.summary or entry.title))
+        node.title(_xml_text(entry.headline))
         node.link(href=entry.link, rel="alternate", type="text/html")
         node.updated(entry.created_at)
         node.published(entry.created_at)

@@ -99,7 +99,8 @@ def _change_rows(docs: dict[str, int], versions: dict[str, int]) -> dict[str, di
     gy = {"source_id": "gy-wjw", "document_id": docs["gy24"], "version_id": versions["gy24"],
           "old_document_id": docs["gy23"], "old_version_id": versions["gy23"], "plan_year": 2024}
     beds_old, beds_new = target("每千人口医疗卫生机构床位数", 7.86, "张", ">="), target("每千人口医疗卫生机构床位数", 8.2, "张", ">=")
-    mmr_old, mmr_new = target("孕产妇死亡率", 12, "/10万", "<="), target("孕产妇死亡率", 10, "/10万", "<=")
+    # A ceiling loosened (≤10 → ≤12): the differ calls that "lowered" (less ambitious).
+    mmr_old, mmr_new = target("孕产妇死亡率", 10, "/10万", "<="), target("孕产妇死亡率", 12, "/10万", "<=")
     return {
         "new": {**gy, "kind": ChangeKind.NEW_DOCUMENT, "summary": "新计划: 2024年贵阳市卫生健康工作要点",
                 "detail": {"title": "2024年贵阳市卫生健康工作要点", "url": "http://127.0.0.1:8765/gy/2024.html",
@@ -110,8 +111,10 @@ def _change_rows(docs: dict[str, int], versions: dict[str, int]) -> dict[str, di
                    "detail": {"old": beds_old, "new": beds_new, "old_year": 2023, "new_year": 2024, "scope": "全市",
                               "reasons": ["数值提高"]}},
         "lowered": {**gy, "kind": ChangeKind.TARGET_LOWERED, "indicator": "孕产妇死亡率",
-                    "summary": "孕产妇死亡率目标: ≤12/10万 → ≤10/10万",
-                    "detail": {"old": mmr_old, "new": mmr_new, "old_year": 2023, "new_year": 2024, "scope": "全市", "reasons": []}},
+                    "summary": "孕产妇死亡率: ≤10/10万 (2023) → ≤12/10万 (2024), loosened (lower is better)",
+                    "detail": {"old": mmr_old, "new": {**mmr_new, "deadline": 2027}, "old_year": 2023, "new_year": 2024,
+                               "scope": "series", "reasons": ["deadline 2025→2027"],
+                               "verdict": "loosened (lower is better); deadline 2025→2027"}},
         "added": {**gy, "kind": ChangeKind.TARGET_ADDED, "indicator": "每千人口拥有3岁以下婴幼儿托位数",
                   "summary": "新增指标: 婴幼儿托位数 4.5个",
                   "detail": {"old": None, "new": target("每千人口拥有3岁以下婴幼儿托位数", 4.5, "个"), "old_year": 2023,

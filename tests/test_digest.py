@@ -154,9 +154,11 @@ def test_target_changes_show_old_new_direction_and_deadline(sqlite_engine: Engin
     html = smtp.messages[0].message.get_body(("html",)).get_content()
     rows = re.findall(r"<tr>.*?</tr>", html, re.S)
     beds = next(row for row in rows if "每千人口医疗卫生机构床位数" in row)
-    assert "≥7.86张" in beds and "≥8.2张 ▲" in beds and "color:#b91c1c" in beds and "上调" in beds and "2025年" in beds
+    assert "≥7.86张" in beds and "≥8.2张 ▲" in beds and "color:#b91c1c" in beds and "2025年" in beds
+    assert "要求提高</div>" in beds  # higher is better here: no "(越低越好)"
     mmr = next(row for row in rows if "孕产妇死亡率" in row)
-    assert "≤12/10万" in mmr and "≤10/10万 ▼" in mmr and "color:#15803d" in mmr and "下调" in mmr
+    assert "≤10/10万" in mmr and "≤12/10万 ▼" in mmr and "color:#15803d" in mmr and "要求降低 (越低越好)" in mmr
+    assert "2025 → 2027年" in mmr and "loosened" not in html  # Chinese only, not the differ's English verdict
     added = next(row for row in rows if "婴幼儿托位数" in row)
     assert "新增" in added and "4.5个" in added
     met = next(row for row in rows if "人均预期寿命" in row)
@@ -238,3 +240,33 @@ def test_a_shared_pool_answers_like_fresh_queries_and_snapshots_the_run(sqlite_e
         pooled, mark = pool.matching(session, everything, after_id=None, since=None)
         assert later not in [i.id for i in pooled] and mark == ids[-1]  # waits for the next run
         assert matching_since(session, everything, after_id=mark, since=None)[1] == later
+
+
+HEADLINE_CASES = {
+    ChangeKind.NEW_DOCUMENT: "新计划: 2024年贵阳市卫生健康工作要点",
+    ChangeKind.REPOST: "转载: 2024年贵阳市卫生健康工作要点",
+    ChangeKind.TEXT_EDIT: "页面修改: 2024年贵阳市卫生健康工作要点",
+    ChangeKind.TARGET_RAISED: "指标甲: 1个 → 2个, 要求提高",
+    ChangeKind.TARGET_LOWERED: "指标甲: 1个 → 2个, 要求降低",
+    ChangeKind.TARGET_CHANGED: "指标甲: 1个 → 2个, 调整",
+    ChangeKind.TARGET_ADDED: "新增指标 指标甲: 2个",
+    ChangeKind.TARGET_REMOVED: "删除指标 指标甲: 1个",
+    ChangeKind.TARGET_MET: "目标完成 指标甲: 目标 ≥3个, 实际 4个",
+    ChangeKind.TARGET_MISSED: "目标未完成 指标甲: 目标 ≥3个, 实际 4个",
+    ChangeKind.SOURCE_FAILING: "the differ's summary",
+}
+
+
+@pytest.mark.parametrize("kind", list(HEADLINE_CASES), ids=[kind.value for kind in HEADLINE_CASES])
+def test_every_kind_has_a_chinese_headline(sqlite_engine: Engine, kind: ChangeKind) -> None:
+    from reports.digest_view import HEADLINES, entry_for
+
+    assert set(HEADLINES) | {ChangeKind.SOURCE_FAILING} == set(HEADLINE_CASES)
+    seeded = seed_store(sqlite_engine)
+    change = Change(id=9999, kind=kind.value, created_at=NOW, source_id="gy-wjw", document_id=seeded.documents["gy24"],
+                    indicator="指标甲", summary="the differ's summary", dedup_key="h",
+                    detail={"old": target("指标甲", 1, "个"), "new": target("指标甲", 2, "个"),
+                            "target": target("指标甲", 3, "个", ">="), "actual": target("指标甲", 4, "个")})
+    with Session(sqlite_engine) as session:
+        (item,) = load_changes(session, [change])
+    assert entry_for(item, ArchiveUrls(ARCHIVE)).headline == HEADLINE_CASES[kind]

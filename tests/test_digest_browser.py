@@ -70,7 +70,7 @@ def test_digest_renders_on_desktop_with_no_external_requests(browser: Any, diges
         assert page.evaluate("document.scripts.length") == 0
         assert page.title().startswith("planwatch 摘要 2024-03-05")
         text = page.inner_text("body")
-        for expected in ("卫生健康规划变化摘要", "新发布的计划 (1)", "每千人口医疗卫生机构床位数", "≥8.2张 ▲", "≤10/10万 ▼",
+        for expected in ("卫生健康规划变化摘要", "新发布的计划 (1)", "每千人口医疗卫生机构床位数", "≥8.2张 ▲", "≤12/10万 ▼", "要求降低 (越低越好)",
                          "人均预期寿命", "二、新增一段。"):
             assert expected in text
         card = page.evaluate("document.querySelectorAll('table')[1].getBoundingClientRect().width")
