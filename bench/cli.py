@@ -51,19 +51,19 @@ def _phase(results: dict[str, Any], measured: Measured) -> Measured:
     return measured
 
 
-def _cycle_size(pages: int, urlwatch: Path | None, quick: bool) -> dict[str, Any]:
+def _cycle_size(pages: int, urlwatch: Path | None, quick: bool, work: Path, analysis_limit: int) -> dict[str, Any]:
     from bench.baselines.urlwatch_run import prepare, run_urlwatch
     from bench.sitectl import SiteProcess
     from crawler.fixture_site.benchsite import BenchSite, bench_sources
 
     phases: dict[str, Any] = {}
-    data_dir = WORK / f"cycle-{pages}"
+    data_dir = work / f"cycle-{pages}"
     shutil.rmtree(data_dir, ignore_errors=True)
     shape = BenchSite(pages)
     with SiteProcess(pages) as site:
         starts = [source.start_urls[0] for source in bench_sources(site.base_url, shape)]
         crawl = _python("bench.cycles", "crawl", str(data_dir), site.base_url, str(pages))
-        analyse = _python("bench.cycles", "analyse", str(data_dir))
+        analyse = _python("bench.cycles", "analyse", str(data_dir), str(analysis_limit))
         for mode in ("reactor",) if quick else ("reactor", "reactorless"):
             _phase(phases, run_measured(f"bare-scrapy-{mode}", _python("bench.baselines.bare_scrapy", mode, *starts)))
         _phase(phases, run_measured("planwatch-first", crawl))
@@ -71,7 +71,7 @@ def _cycle_size(pages: int, urlwatch: Path | None, quick: bool) -> dict[str, Any
         _phase(phases, run_measured("planwatch-unchanged", crawl))
         if not quick:
             _phase(phases, run_measured("planwatch-unchanged-analysis", analyse))
-        folder = prepare(site.base_url, shape.plan_paths(), pages) if urlwatch else None
+        folder = prepare(site.base_url, shape.plan_paths(), pages, work) if urlwatch else None
         if urlwatch and folder:
             _phase(phases, run_urlwatch("urlwatch-first", urlwatch, folder))
             _phase(phases, run_urlwatch("urlwatch-unchanged", urlwatch, folder))
@@ -85,8 +85,8 @@ def _cycle_size(pages: int, urlwatch: Path | None, quick: bool) -> dict[str, Any
             "data_dir": str(data_dir), "phases": phases}
 
 
-def _archive(results: dict[str, Any], versions: int, requests: int, pg_url: str | None) -> None:
-    folder = WORK / "archive-sqlite"
+def _archive(results: dict[str, Any], versions: int, requests: int, pg_url: str | None, work: Path) -> None:
+    folder = work / "archive-sqlite"
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
     url = f"sqlite:///{folder / 'planwatch.db'}"
@@ -112,16 +112,17 @@ def run_all(args: argparse.Namespace) -> dict[str, Any]:
     pg_url = None if args.skip_postgres else (os.environ.get("PLANWATCH_TEST_DATABASE_URL") or DEFAULT_PG)
     results: dict[str, Any] = {"started": started.isoformat(timespec="seconds"), "quick": args.quick,
                                "command": args.command, "machine": machine_facts(pg_url), "urlwatch": why or "2.29",
-                               "load_start": load_average(), "sizes": {}, "parts": {}}
+                               "load_start": load_average(), "analysis_limit": args.analysis_limit,
+                               "sizes": {}, "parts": {}}
     for pages in args.sizes:
         print(f"== {pages} plan pages", file=sys.stderr, flush=True)
-        results["sizes"][str(pages)] = _cycle_size(pages, urlwatch, args.quick)
+        results["sizes"][str(pages)] = _cycle_size(pages, urlwatch, args.quick, args.work, args.analysis_limit)
     print("== parts", file=sys.stderr, flush=True)
     parts = results["parts"]
     documents = 20 if args.quick else 200
     first = results["sizes"][str(args.sizes[0])]
     _phase(parts, run_measured("parts", _python("bench.components", "parts", first["data_dir"], str(documents), "1000")))
-    _archive(parts, args.archive_versions, 10 if args.quick else 60, pg_url)
+    _archive(parts, args.archive_versions, 10 if args.quick else 60, pg_url, args.work)
     results["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
     results["load_end"] = load_average()
     return results
@@ -136,6 +137,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "RESULTS.md", help="where the report goes")
     parser.add_argument("--skip-urlwatch", action="store_true", help="leave urlwatch out")
     parser.add_argument("--skip-postgres", action="store_true", help="archive on SQLite only")
+    parser.add_argument("--work", type=Path, default=WORK, help="scratch folder for stores, WARCs, urlwatch caches (default bench/work)")
+    parser.add_argument("--analysis-limit", type=int, default=1000,
+                        help="analyse at most this many versions per analysis phase (0: all; default 1000, see NOTES.md)")
     parser.add_argument("--render", type=Path, default=None, metavar="JSON",
                         help="measure nothing: write the report again from a results file (bench/work/last-results.json)")
     return parser
@@ -158,8 +162,8 @@ def main(argv: list[str] | None = None) -> None:
     results = run_all(args)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(render_report(results), encoding="utf-8")
-    WORK.mkdir(parents=True, exist_ok=True)
-    (WORK / "last-results.json").write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
+    args.work.mkdir(parents=True, exist_ok=True)
+    (args.work / "last-results.json").write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
     if args.out == REPO / "bench" / "RESULTS.md":  # the committed report keeps its measurements beside it
         (REPO / "bench" / "results.json").write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
     print(f"wrote {args.out}", file=sys.stderr)

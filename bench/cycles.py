@@ -3,8 +3,9 @@
 ``python -m bench.cycles crawl DATA_DIR BASE_URL PAGES`` crawls the bench site's three
 sources with ``crawler.run.crawl_sources`` exactly as ``planwatch crawl`` does (an empty
 store gets Scrapy; a known one the lean revalidation pass, Scrapy only for what is new);
-``python -m bench.cycles analyse DATA_DIR`` runs ``analyse_pending`` (outline, targets,
-series, reposts, changes, search index) over what the crawls stored. Analysis is never
+``python -m bench.cycles analyse DATA_DIR [LIMIT]`` runs ``analyse_pending`` (outline,
+targets, series, reposts, changes) over what the crawls stored, oldest plan years first,
+at most LIMIT versions (0: all). Analysis is never
 inside the measured crawl: the harness runs and reports it as its own phase.
 
 Settings: defaults except AutoThrottle off and 16 requests per domain (the same
@@ -99,7 +100,7 @@ def _crawl(data_dir: Path, base_url: str, pages: int) -> dict[str, Any]:
             "added_raw": _growth(before, raw), "added": _growth(before, settled), "sizes": settled}
 
 
-def _analyse(data_dir: Path) -> dict[str, Any]:
+def _analyse(data_dir: Path, limit: int) -> dict[str, Any]:
     from monitor.analysis.pipeline import analyse_pending
     from store.engine import make_engine
 
@@ -107,11 +108,14 @@ def _analyse(data_dir: Path) -> dict[str, Any]:
     engine = make_engine(config.database_url)
     before = store_sizes(data_dir, checkpoint=True)
     wall, cpu = time.perf_counter(), time.process_time()
-    summary = analyse_pending(engine)
+    summary = analyse_pending(engine, limit=limit or None)
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     engine.dispose()
     settled = store_sizes(data_dir, checkpoint=True)
-    return {"wall_s": wall, "cpu_s": cpu, "analysed": summary.analysed, "failed": summary.failed,
+    with sqlite3.connect(data_dir / "planwatch.db") as connection:
+        left = int(connection.execute("SELECT count(*) FROM version WHERE analysed_at IS NULL").fetchone()[0])
+    connection.close()
+    return {"wall_s": wall, "cpu_s": cpu, "analysed": summary.analysed, "failed": summary.failed, "left_pending": left,
             "changes": dict(summary.changes), "added": _growth(before, settled), "sizes": settled}
 
 
@@ -119,10 +123,10 @@ def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
     if args[:1] == ["crawl"] and len(args) == 4:
         result = _crawl(Path(args[1]), args[2], int(args[3]))
-    elif args[:1] == ["analyse"] and len(args) == 2:
-        result = _analyse(Path(args[1]))
+    elif args[:1] == ["analyse"] and len(args) in (2, 3):
+        result = _analyse(Path(args[1]), int(args[2]) if len(args) == 3 else 0)
     else:
-        raise SystemExit("usage: python -m bench.cycles crawl DATA_DIR BASE_URL PAGES | analyse DATA_DIR")
+        raise SystemExit("usage: python -m bench.cycles crawl DATA_DIR BASE_URL PAGES | analyse DATA_DIR [LIMIT]")
     from bench.measure import peak_rss_mb
 
     print(json.dumps({**result, "peak_rss_mb": peak_rss_mb()}, ensure_ascii=False))

@@ -58,7 +58,7 @@ def _requests(name: str, phase: dict[str, Any], pages: int) -> int | None:
 
 def _cycle_table(size: dict[str, Any]) -> list[str]:
     lines = [
-        "| phase | requests | process wall s | process CPU s | work wall s | work CPU s | peak RSS MB | pages/s (work wall) | DB bytes added | WAL bytes before checkpoint | WARC bytes added | new versions | load avg |",
+        "| phase | requests | process wall s | process CPU s | work wall s | work CPU s | peak RSS MB | pages/s (work wall) | DB bytes added | WAL bytes before checkpoint | WARC bytes added | new (analysed) versions | load avg |",
         "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for name, label in _CYCLE_ROWS:
@@ -71,6 +71,8 @@ def _cycle_table(size: dict[str, Any]) -> list[str]:
         report = phase.get("report", {})
         added, raw = report.get("added", {}), report.get("added_raw", {})
         new_versions = report.get("counts", {}).get("new_versions", report.get("analysed"))
+        if report.get("left_pending"):
+            new_versions = f"{_n(new_versions)} analysed, {_n(report['left_pending'])} left"
         lines.append(
             f"| {label} | {_n(requests)} | {_n(phase['wall_s'])} | {_n(phase['cpu_s'])} | {_n(wall)} | {_n(cpu)} | "
             f"{_n(phase['rss_mb'], 0)} | {_n(rate, 0)} | {_n(added.get('db'))} | {_n(raw.get('wal'))} | "

@@ -43,7 +43,8 @@ def test_bench_site_is_deterministic_sized_and_editable() -> None:
 
 def test_tiny_bench_run_writes_a_results_shaped_report(tmp_path: Path) -> None:
     out = tmp_path / "RESULTS.md"
-    argv = ["bash", str(REPO / "bench" / "run.sh"), "--sizes", "60", "--quick", "--out", str(out)]
+    argv = ["bash", str(REPO / "bench" / "run.sh"), "--sizes", "60", "--quick", "--out", str(out),
+            "--work", str(tmp_path / "work")]
     if not os.environ.get("PLANWATCH_TEST_DATABASE_URL"):
         argv.append("--skip-postgres")
     done = subprocess.run(argv, cwd=REPO, capture_output=True, text=True, timeout=300, env={**os.environ})
@@ -54,7 +55,7 @@ def test_tiny_bench_run_writes_a_results_shaped_report(tmp_path: Path) -> None:
                     "first crawl within 1.2× bare Scrapy", "Extraction", "Differ", "Digest", "Archive latency",
                     "CPU:", "Python 3", "Command: `bash bench/run.sh --sizes 60 --quick"):
         assert heading in report, heading
-    results = json.loads((REPO / "bench" / "work" / "last-results.json").read_text(encoding="utf-8"))
+    results = json.loads((tmp_path / "work" / "last-results.json").read_text(encoding="utf-8"))
     phases = results["sizes"]["60"]["phases"]
     assert all(phase["returncode"] == 0 for phase in phases.values())
     assert phases["bare-scrapy-reactor"]["report"]["items"] == 60

@@ -4,7 +4,7 @@ urlwatch (pinned :data:`URLWATCH_SPEC`) is installed from the package index into
 virtualenv of its own, ``bench/work/urlwatch-venv`` (git-ignored), so none of its
 dependencies touch planwatch's. :func:`prepare` writes a ``urls.yaml`` with one ``url``
 job per plan page and a config with only the stdout reporter (no colour); its cache
-(minidb, SQLite) lives beside them in ``bench/work/urlwatch-<pages>/``. Every run is
+(minidb, SQLite) lives beside them in ``<work>/urlwatch-<pages>/`` (bench/work by default). Every run is
 the ``urlwatch`` command in a child process measured like the others: a first run
 (empty cache), then re-runs, which send If-None-Match from the cached ETag. It runs
 through ``urlwatch_probe.py`` (urlwatch's own ``main()`` in the urlwatch venv's Python)
@@ -47,9 +47,9 @@ def ensure_urlwatch() -> tuple[Path | None, str]:
     return (executable, "") if executable.exists() else (None, "urlwatch was not installed")
 
 
-def prepare(base_url: str, plan_paths: list[str], pages: int) -> Path:
+def prepare(base_url: str, plan_paths: list[str], pages: int, work: Path = WORK) -> Path:
     """A fresh folder with urls.yaml (one job per plan page), urlwatch.yaml and no cache."""
-    folder = WORK / f"urlwatch-{pages}"
+    folder = work / f"urlwatch-{pages}"
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
     jobs = "---\n".join(f"name: plan {n}\nurl: {base_url}{path}\n" for n, path in enumerate(plan_paths))
