@@ -3,8 +3,13 @@
 With ``send=True`` a run (1) records sources that failed repeatedly as changes, (2)
 retries digests waiting in the outbox whose time has come, (3) builds a digest for
 each active subscriber without one waiting, and (4) sends those. With ``send=False`` it
-renders previews into ``<data_dir>/digests/preview-*.html`` and marks nothing.
+renders previews into ``<data_dir>/digests/preview-*.html`` and marks nothing (step 1
+still runs: sources failing repeatedly are facts of the crawl history, recorded once).
 Failed deliveries are outcomes in the summary, never exceptions.
+
+The daemon and ``run --once`` call ``run_digests(config, engine, send=True, now=...)``
+and read ``delivered``, ``empty`` and ``failed`` of the summary; :func:`retry_outbox`
+retries refused digests without building new ones.
 """
 
 from __future__ import annotations

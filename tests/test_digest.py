@@ -270,3 +270,25 @@ def test_every_kind_has_a_chinese_headline(sqlite_engine: Engine, kind: ChangeKi
     with Session(sqlite_engine) as session:
         (item,) = load_changes(session, [change])
     assert entry_for(item, ArchiveUrls(ARCHIVE)).headline == HEADLINE_CASES[kind]
+
+
+def test_sent_digest_headers_name_the_digest_and_the_unsubscribe_token(sqlite_engine: Engine, data_dir: Path,
+                                                                       smtp: CaptureServer) -> None:
+    from email.utils import parsedate_to_datetime
+
+    seed_store(sqlite_engine)
+    subscribe(sqlite_engine, "reader@example.org")
+    config = make_config(data_dir, smtp.port, digest_unsubscribe_mailto="unsubscribe@planwatch.example.org")
+    run_digests(config, sqlite_engine, send=True, now=NOW)
+    (captured,) = smtp.messages
+    message = captured.message
+    with Session(sqlite_engine) as session:
+        digest = session.exec(select(Digest)).one()
+    assert captured.mail_from == "digest@planwatch.example.org" and captured.rcpt_tos == ("reader@example.org",)
+    assert message["From"] == "planwatch <digest@planwatch.example.org>" and message["To"] == "reader@example.org"
+    assert message["Message-ID"] == digest.message_id
+    assert re.fullmatch(r"<digest-1-[0-9a-f]{12}@planwatch\.example\.org>", digest.message_id)
+    assert parsedate_to_datetime(message["Date"]) == NOW and message["Subject"] == digest.subject
+    assert message["List-Unsubscribe"] == (f"<{ARCHIVE}/unsubscribe?token=tok-reader>, "
+                                           "<mailto:unsubscribe@planwatch.example.org?subject=unsubscribe%20tok-reader>")
+    assert [part.get_content_type() for part in message.iter_parts()] == ["text/plain", "text/html"]
