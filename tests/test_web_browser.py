@@ -146,6 +146,8 @@ def _edited_document(crawled: Path) -> tuple[int, str]:
 def test_search_open_compare_series_export(page: Any, server: str, crawled: Path, artifacts_dir: Path) -> None:
     document_id, title = _edited_document(crawled)
     page.goto(server + "/")
+    assert page.locator("h2", has_text="最近的变化").count() == 1
+    page.screenshot(path=str(artifacts_dir / "web-0-home.png"), full_page=True)
     page.fill("header input[name=q]", "卫生健康工作要点")
     page.click("header button[type=submit]")
     page.wait_for_load_state()
