@@ -48,13 +48,13 @@ class CrawlCounters:
     def response_received(self, response: Response, **_: Any) -> None:
         self.tally.response(response.status)
 
-    def fetch_failed(self, kind: str, **_: Any) -> None:
-        self.tally.error(kind)
+    def fetch_failed(self, kind: str, url: str | None = None, **_: Any) -> None:
+        self.tally.error(kind, url)
 
     def request_dropped(self, request: Request, **_: Any) -> None:
         """A redirect back to a URL of its own chain: the duplicate filter ends the loop silently."""
         if request.url in (request.meta.get("redirect_urls") or ()):
-            self.tally.error("redirect-loop")
+            self.tally.error("redirect-loop", request.url)
 
     def spider_error(self, **_: Any) -> None:
         """A callback raised (Scrapy has logged the traceback): the page was not stored."""

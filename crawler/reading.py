@@ -13,6 +13,7 @@ same way, through these functions, so a page read by either hashes the same:
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import PurePosixPath
@@ -29,7 +30,8 @@ from store.normalise import content_hash
 from store.sources_config import SourceConfig
 from store.versions import FetchedAttachment, FetchedPage
 
-__all__ = ["ReadPage", "failed_attachment", "fetched_page", "read_fetched_attachment", "read_page"]
+__all__ = ["NotAPage", "ReadPage", "failed_attachment", "fetched_page", "looks_binary", "read_fetched_attachment",
+           "read_page"]
 
 
 @dataclass(frozen=True)
@@ -42,9 +44,36 @@ class ReadPage:
     page_hash: str
 
 
+class NotAPage(Exception):
+    """A "page" whose bytes are not text: an image, archive or compressed data served as HTML."""
+
+
+# A decoded page whose first _SNIFF_CHARS hold more than this share of control, private,
+# unassigned or replacement characters is binary data, not a page (a real page, even
+# with a wrong charset or cut short, stays far below it).
+_BINARY_SHARE = 0.1
+_SNIFF_CHARS = 4000
+_ODD_CATEGORIES = frozenset({"Cc", "Co", "Cn", "Cs"})
+
+
+def looks_binary(text: str) -> bool:
+    """True when decoded "HTML" is really binary bytes (see :data:`_BINARY_SHARE`)."""
+    head = text[:_SNIFF_CHARS]
+    odd = sum(1 for char in head if char == "\ufffd" or (unicodedata.category(char) in _ODD_CATEGORIES
+                                                          and char not in "\t\n\r\f"))
+    return bool(head) and odd > len(head) * _BINARY_SHARE
+
+
 def read_page(source: SourceConfig, raw: RawCapture) -> ReadPage:
-    """Decode and read one detail page (never raises for odd pages)."""
+    """Decode and read one detail page; NotAPage when its bytes are binary, else never raises.
+
+    Binary bytes served as ``text/html`` used to be stored as a plan whose text was
+    garbage (or empty); now the crawl counts them as ``not-html`` and stores nothing.
+    """
     html = decode_html(raw.body, raw.header("Content-Type"))
+    if looks_binary(html):
+        kind = (raw.header("Content-Type") or "no Content-Type").split(";")[0]
+        raise NotAPage(f"binary content ({len(raw.body)} bytes) served as {kind}, not a readable page")
     fields = read_detail_page(html, raw.url, source.selectors)
     links = []
     if source.attachments:

@@ -33,7 +33,13 @@ from crawler.fetcher import Fetcher, ResponseTooLarge
 from crawler.items import DocumentItem, ListingItem, RawCapture
 from crawler.listing import read_list_page
 from crawler.pipelines import capture
-from crawler.reading import failed_attachment, fetched_page, read_fetched_attachment, read_page
+from crawler.reading import (
+    NotAPage,
+    failed_attachment,
+    fetched_page,
+    read_fetched_attachment,
+    read_page,
+)
 from crawler.storing import KnownPage, KnownPages
 from crawler.tally import error_kind
 from store.kinds import FetchOutcome
@@ -87,7 +93,7 @@ class _Pass:
             logger.warning("%s; raise PLANWATCH_CRAWL_MAX_RESPONSE_BYTES to keep such pages", exc)
         else:
             logger.info("%s: %s", url, kind)
-        self.context.tally.error(kind)
+        self.context.tally.error(kind, url)
 
     async def check_list(self, page: KnownPage) -> None:
         raw = await self.fetch(page.url, (page.etag, page.last_modified))
@@ -124,7 +130,11 @@ class _Pass:
             self.context.store.save_failure(page.url, raw.status)
             self.fail(page.url, f"http-{raw.status}")
             return
-        read = read_page(self.context.source, raw)
+        try:
+            read = read_page(self.context.source, raw)
+        except NotAPage as exc:
+            self.fail(page.url, error_kind(exc), exc)
+            return
         if read.page_hash == page.fingerprint and page.id is not None:
             capture(self.context.warc, raw)
             outcome = self.context.store.save_unchanged(page.id, 200, raw.header("ETag"), raw.header("Last-Modified"), self.when)

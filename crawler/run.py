@@ -229,9 +229,9 @@ def _status(tally: CrawlTally, reason: str | None) -> tuple[RunStatus, str]:
     if reason in _FINISH_REASONS:
         return _FINISH_REASONS[reason], f"stopped: {reason}"
     if tally.error_count and not (tally.ok or tally.not_modified):
-        return RunStatus.FAILED, "no page could be fetched"
+        return RunStatus.FAILED, f"no page could be fetched: {tally.describe_errors()}"
     if tally.error_count:
-        return RunStatus.PARTIAL, f"{tally.error_count} failed fetches"
+        return RunStatus.PARTIAL, f"{tally.error_count} failed fetches: {tally.describe_errors()}"
     return RunStatus.OK, ""
 
 

@@ -27,6 +27,7 @@ ERROR_KINDS: tuple[tuple[str, str, str], ...] = (
     ("RobotsDisallowed", "", "robots-disallowed"),
     ("IgnoreRequest", "max redirections", "redirect-loop"),
     ("IgnoreRequest", "offsite", "offsite"),
+    ("IgnoreRequest", "download_maxsize", "too-large"),  # a gzip bomb, stopped while decompressing
     ("TooManyRedirects", "", "redirect-loop"),
     ("DownloadCancelledError", "max size", "too-large"),
     ("DownloadCancelledError", "", "too-large"),
@@ -44,6 +45,7 @@ ERROR_KINDS: tuple[tuple[str, str, str], ...] = (
     ("DownloadFailedError", "", "connection"),
     ("ServerDisconnectedError", "", "connection"),
     ("ClientOSError", "", "connection"),
+    ("NotAPage", "", "not-html"),  # binary bytes served as a page (crawler.reading)
     ("IgnoreRequest", "", "ignored"),
     ("CancelledError", "", "cancelled"),
 )
@@ -75,6 +77,7 @@ class CrawlTally:
     errors: Counter[str] = field(default_factory=Counter)
     outcomes: Counter[str] = field(default_factory=Counter)
     listener: Callable[[CrawlTally], None] | None = None
+    examples: dict[str, str] = field(default_factory=dict)  # kind → the first URL that failed so
 
     def request(self) -> None:
         self.requests += 1
@@ -87,9 +90,25 @@ class CrawlTally:
             self.not_modified += 1
         self._changed()
 
-    def error(self, kind: str) -> None:
+    def error(self, kind: str, url: str | None = None) -> None:
         self.errors[kind] += 1
+        if url and kind not in self.examples:
+            self.examples[kind] = url
         self._changed()
+
+    def describe_errors(self, limit: int = 6) -> str:
+        """The failures that count, by kind, each with the first URL that failed so: one line.
+
+        This is what ``planwatch runs --json`` and ``planwatch status`` show as the run's
+        message, so a user sees *which* page failed and how, not only how many.
+        """
+        parts = []
+        for kind, count in sorted(self.errors.items()):
+            if kind not in SKIP_KINDS:
+                where = f" {self.examples[kind]}" if kind in self.examples else ""
+                parts.append(f"{kind}{f' ×{count}' if count > 1 else ''}{where}")
+        more = f"; {len(parts) - limit} more kinds" if len(parts) > limit else ""
+        return "; ".join(parts[:limit]) + more
 
     def outcome(self, outcome: FetchOutcome) -> None:
         self.outcomes[outcome.value] += 1

@@ -84,13 +84,16 @@ class FaultSite:
         with self.lock:
             page = self.pages.get(path)
             self.in_flight.add(path)
-        status = 404
+        status = 499  # the client went away (or the transfer broke) before an answer was complete
         try:
             if page is not None and page.delay:
                 await asyncio.sleep(page.delay)
             response = await self._answer(request, page)
             status = response.status
             return response
+        except web.HTTPException as exc:
+            status = exc.status
+            raise
         finally:
             with self.lock:
                 self.in_flight.discard(path)
@@ -115,9 +118,12 @@ class FaultSite:
             assert request.transport is not None
             request.transport.close()  # the rest never comes
             return response
-        for start in range(0, len(page.body), 1 << 16):
-            await response.write(page.body[start : start + (1 << 16)])
-        await response.write_eof()
+        try:
+            for start in range(0, len(page.body), 1 << 16):
+                await response.write(page.body[start : start + (1 << 16)])
+            await response.write_eof()
+        except ConnectionError:  # the client stopped reading (a size limit): nothing to report
+            pass
         return response
 
 

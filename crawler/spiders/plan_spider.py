@@ -31,7 +31,13 @@ from crawler.encoding import decode_html
 from crawler.items import DocumentItem, ListingItem, NotModifiedItem, RawCapture
 from crawler.listing import read_list_page
 from crawler.pagers import pagers_named
-from crawler.reading import failed_attachment, fetched_page, read_fetched_attachment, read_page
+from crawler.reading import (
+    NotAPage,
+    failed_attachment,
+    fetched_page,
+    read_fetched_attachment,
+    read_page,
+)
 from crawler.tally import error_kind
 from store.versions import FetchedAttachment
 
@@ -119,7 +125,11 @@ class PlanSpider(scrapy.Spider):
                                   last_modified=self._header(response, "Last-Modified"))
             return
         raw = raw_capture(response)
-        read = read_page(self.source, raw)
+        try:
+            read = read_page(self.source, raw)
+        except NotAPage as exc:
+            self._report(url, error_kind(exc), exc)
+            return
         if not read.fields.title:
             read = replace(read, fields=replace(read.fields, title=response.meta.get("list_title", "")))
         fetched = await asyncio.gather(*(self._attachment(u, name) for u, name in read.attachment_links))
