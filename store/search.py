@@ -38,7 +38,7 @@ from sqlalchemy import bindparam, text
 from sqlalchemy.engine import Connection
 from sqlmodel import Session, col, select
 
-from store.models import Version
+from store.models import Blob, Version
 from store.search_backends import (
     BACKENDS,
     INDEX_TABLE,
@@ -46,7 +46,6 @@ from store.search_backends import (
     SearchBackend,
     backend_for,
 )
-from store.texts import get_text
 
 __all__ = [
     "BACKENDS",
@@ -72,7 +71,7 @@ log = logging.getLogger(__name__)
 
 SNIPPET_CONTEXT = 40  # characters shown before and after the first hit
 MAX_TERMS = 8
-_BATCH = 200
+_BATCH = 500
 _CHUNK = 500  # candidate versions checked per query
 # A filter leaving at most this many versions is searched by reading those versions'
 # texts (fast when the filter is narrow, whatever the term); a broader one by walking
@@ -143,13 +142,20 @@ def _indexed_text(title: str, body: str) -> str:
     return _PRIVATE.sub("", f"{title}\n{body}" if title else body)
 
 
-def _version_text(session: Session, version: Version) -> str:
-    """The version's text; "" (logged) when its blob is damaged, so it is not retried forever."""
-    try:
-        return get_text(session, version.text_hash)
-    except (KeyError, zlib.error, UnicodeDecodeError) as exc:
-        log.warning("search index: text of version %s is unreadable (%s); indexing its title only", version.id, exc)
-        return ""
+def _texts(session: Session, versions: Sequence[Version]) -> dict[int, str]:
+    """Version id → text, the batch's blobs read in one query; a damaged blob gives ""
+    (logged) so its version is indexed by title and not retried forever."""
+    hashes = {version.text_hash for version in versions}
+    rows = session.exec(select(Blob.hash, Blob.data).where(col(Blob.hash).in_(hashes))).all()
+    blobs = dict(rows)
+    texts: dict[int, str] = {}
+    for version in versions:
+        try:
+            texts[int(version.id or 0)] = zlib.decompress(blobs[version.text_hash]).decode("utf-8")
+        except (KeyError, zlib.error, UnicodeDecodeError) as exc:
+            log.warning("search index: text of version %s is unreadable (%r); indexing its title only", version.id, exc)
+            texts[int(version.id or 0)] = ""
+    return texts
 
 
 def index_pending(session: Session, *, limit: int | None = None) -> int:
@@ -169,8 +175,9 @@ def index_pending(session: Session, *, limit: int | None = None) -> int:
             break
         after = ids[-1]  # one pass over the versions, not one per batch
         versions = session.exec(select(Version).where(col(Version.id).in_(ids))).all()
+        texts = _texts(session, versions)
         rows = [
-            {"version_id": v.id, "document_id": v.document_id, "body": _indexed_text(v.title, _version_text(session, v))}
+            {"version_id": v.id, "document_id": v.document_id, "body": _indexed_text(v.title, texts[int(v.id or 0)])}
             for v in versions
         ]
         backend.insert(connection, rows)
