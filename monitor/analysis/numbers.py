@@ -29,7 +29,16 @@ from monitor.analysis.cues import (
     alternation,
 )
 
-__all__ = ["FULLWIDTH", "Quantity", "find_quantities", "has_number", "normalise_digits", "parse_number", "trap_spans"]
+__all__ = [
+    "FULLWIDTH",
+    "Quantity",
+    "find_quantities",
+    "has_number",
+    "normalise_digits",
+    "normalise_unit",
+    "parse_number",
+    "trap_spans",
+]
 
 # Same-length mapping, so offsets in the normalised text are offsets in the original.
 FULLWIDTH: dict[int, int] = str.maketrans("０１２３４５６７８９．％＋－／：～\u3000", "0123456789.%+-/:~ ")
@@ -118,7 +127,8 @@ def parse_number(written: str) -> float | None:
     return value if math.isfinite(value) else None
 
 
-def _unit(written: str | None) -> str:
+def normalise_unit(written: str | None) -> str:
+    """A unit as the store keeps it: 个百分点 → 百分点, 分/10万 → /10万, 周岁 → 岁 ("" for None)."""
     if not written:
         return ""
     compact = _SPACES.sub("", written)
@@ -189,7 +199,7 @@ def _tail(text: str, number: _Number) -> tuple[int, float, str, bool, str]:
     value, multiplied = number.value, False
     if tail.group("mult"):
         value, multiplied = value * _MULTIPLIERS[tail.group("mult")], True
-    unit = "%" if number.percent else _unit(tail.group("unit"))
+    unit = "%" if number.percent else normalise_unit(tail.group("unit"))
     end = number.end if not (tail.group("mult") or tail.group("infix") or tail.group("unit")) else tail.end()
     return end, value, unit, multiplied, tail.group("infix") or ""
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from monitor.analysis.numbers import normalise_digits, parse_number
+from monitor.analysis.numbers import normalise_digits, normalise_unit, parse_number
 from monitor.analysis.outline import Block
 from store.kinds import Comparator, TargetKind
 
@@ -124,14 +124,12 @@ def _is_name(text: str) -> bool:
 
 
 def _split_name(name: str, unit_cell: str) -> tuple[str, str]:
-    from monitor.analysis.numbers import _unit  # the unit spellings numbers.py normalises
-
     match = _NAME_UNIT.match(name)
     if match:
         unit = match.group("unit")
         unit = unit if unit.startswith("/") else unit.split("/")[0]
-        return match.group("name"), _unit(unit)
-    return name, _unit(unit_cell)
+        return match.group("name"), normalise_unit(unit)
+    return name, normalise_unit(unit_cell)
 
 
 def _row_items(cells: list[_Cell], at: int, columns: list[_Column], has_unit: bool, plan_year: int | None) -> list[TableItem]:
