@@ -166,7 +166,8 @@ def index_pending(session: Session, *, limit: int | None = None) -> int:
     """
     connection = session.connection()
     backend = backend_for(connection)
-    backend.create(connection)
+    first_load = backend.is_empty(connection)
+    backend.create(connection, indexes=not first_load)  # a GIN index is built faster once, after loading
     done, after = 0, 0
     while limit is None or done < limit:
         batch = _BATCH if limit is None else min(_BATCH, limit - done)
@@ -182,6 +183,8 @@ def index_pending(session: Session, *, limit: int | None = None) -> int:
         ]
         backend.insert(connection, rows)
         done += len(rows)
+    if first_load:
+        backend.create(connection)
     return done
 
 

@@ -60,8 +60,16 @@ class SearchBackend:
     def exists(self, connection: Connection) -> bool:
         raise NotImplementedError
 
-    def create(self, connection: Connection) -> None:
+    def create(self, connection: Connection, *, indexes: bool = True) -> None:
+        """Create the index table; ``indexes=False`` leaves secondary indexes for later
+        (a first load of a large archive builds them once, after the rows are in)."""
         raise NotImplementedError
+
+    def is_empty(self, connection: Connection) -> bool:
+        """True when the index table is missing or holds no row."""
+        if not self.exists(connection):
+            return True
+        return connection.execute(text(f"SELECT 1 FROM {INDEX_TABLE} LIMIT 1")).first() is None
 
     def pending_sql(self) -> str:
         """Ids above :after of versions not yet indexed, oldest first, at most :limit."""
@@ -119,7 +127,7 @@ class SQLiteBackend(SearchBackend):
         ).first()
         return found is not None
 
-    def create(self, connection: Connection) -> None:
+    def create(self, connection: Connection, *, indexes: bool = True) -> None:
         connection.execute(text(
             f"CREATE VIRTUAL TABLE IF NOT EXISTS {INDEX_TABLE} USING fts5("
             "body, document_id UNINDEXED, tokenize = 'trigram')"
@@ -153,12 +161,14 @@ class PostgresBackend(SearchBackend):
         found = connection.execute(text("SELECT to_regclass(:name)"), {"name": INDEX_TABLE}).scalar()
         return found is not None
 
-    def create(self, connection: Connection) -> None:
+    def create(self, connection: Connection, *, indexes: bool = True) -> None:
         connection.execute(text("CREATE EXTENSION IF NOT EXISTS pg_trgm"))
         connection.execute(text(
             f"CREATE TABLE IF NOT EXISTS {INDEX_TABLE} ("
             "version_id INTEGER PRIMARY KEY, document_id INTEGER NOT NULL, body TEXT NOT NULL)"
         ))
+        if not indexes:
+            return
         connection.execute(text(
             f"CREATE INDEX IF NOT EXISTS {INDEX_TABLE}_body_trgm ON {INDEX_TABLE} USING gin (body gin_trgm_ops)"
         ))
