@@ -31,6 +31,7 @@ def test_status_counts_failures_in_a_row_and_flags_the_third(fixture_site: Fixtu
     assert seen == [(1, False), (2, False), (3, True)]
     assert status["failing"] == ["broken"]
     assert broken["last_run"]["status"] == "failed" and broken["last_run"]["message"]
+    assert broken["last_run"]["started_at"].endswith("+08:00"), "times in the timezone setting"
 
     shx = next(row for row in status["sources"] if row["source"] == "fixture-shx")
     assert (shx["consecutive_failures"], shx["failing"], shx["last_run"]["status"]) == (0, False, "ok")

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import click
 
@@ -37,10 +39,21 @@ def _next(health: Any, zone: str) -> str:
     return f"{when} ({health.next_run_from})" if when else ""
 
 
+def _in_zone(value: Any, zone: ZoneInfo) -> Any:
+    """Every time in ``value`` shown in the configured timezone (ISO 8601 with its offset)."""
+    if isinstance(value, datetime):
+        return value.astimezone(zone)
+    if isinstance(value, dict):
+        return {key: _in_zone(item, zone) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_in_zone(item, zone) for item in value]
+    return value
+
+
 @click.command(name="status")
 @click.option("--sources", "sources_file", type=click.Path(path_type=Path, dir_okay=False),
               help="Sources file (TOML); default: the sources_file setting.")
-@click.option("--json", "as_json", is_flag=True, help="Print a JSON object (times in UTC, ISO 8601).")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON object (ISO 8601 times in the timezone setting).")
 @pass_app
 def command(app: AppContext, sources_file: Path | None, as_json: bool) -> None:
     """Show each source's last crawl, its result, failures in a row and next crawl.
@@ -65,8 +78,9 @@ def command(app: AppContext, sources_file: Path | None, as_json: bool) -> None:
     rows = source_health(config, engine, sources, now)
     overall = store_health(config, engine, now)
     if as_json:
-        echo_json({"now": now, "timezone": config["timezone"], "sources": [row.as_dict() for row in rows],
-                   "failing": [row.source_id for row in rows if row.failing], **overall.as_dict()})
+        echo_json(_in_zone({"now": now, "timezone": config["timezone"], "sources": [row.as_dict() for row in rows],
+                            "failing": [row.source_id for row in rows if row.failing], **overall.as_dict()},
+                           ZoneInfo(str(config["timezone"]))))
         return
     zone, threshold = str(config["timezone"]), int(config["digest.failing_after_runs"])
     print_table(["source", "name", "last run", "message", "failures in a row", "next crawl"],
