@@ -286,19 +286,28 @@ def _subject(sections: Sequence[Section], generated_at: datetime, timezone: str)
     return f"planwatch 摘要 {day}:{counts or '没有新变化'}"
 
 
+def _priority(item: LoadedChange) -> tuple[int, int]:
+    """Order within a section: edits to a published page's targets (scope "version") come
+    before year-over-year comparisons, so a cut section never hides a silent edit; then
+    oldest first."""
+    detail = item.change.detail if isinstance(item.change.detail, dict) else {}
+    return (0 if detail.get("scope") == "version" else 1, item.id)
+
+
 def build_view(
     items: Sequence[LoadedChange], *, urls: ArchiveUrls, recipient: str, generated_at: datetime,
     timezone: str, max_per_section: int, since: datetime | None = None,
     unsubscribe_link: str = "", filter_text: str = "", digest_id: int | None = None,
 ) -> DigestView:
-    """Sort ``items`` into sections, oldest first within each, capped per section."""
+    """Sort ``items`` into sections (silent edits first, then oldest first), capped per section."""
     grouped: dict[str, list[LoadedChange]] = {spec.key: [] for spec in SECTIONS}
     for item in items:
         spec = _SECTION_OF.get(item.change.kind)
         if spec is not None:
             grouped[spec.key].append(item)
     sections = tuple(
-        Section(spec=spec, entries=tuple(entry_for(item, urls) for item in grouped[spec.key][:max(max_per_section, 0)]),
+        Section(spec=spec, entries=tuple(entry_for(item, urls) for item in
+                                         sorted(grouped[spec.key], key=_priority)[:max(max_per_section, 0)]),
                 total=len(grouped[spec.key]), more_link=urls.changes(kind=",".join(spec.kinds)))
         for spec in SECTIONS if grouped[spec.key]
     )

@@ -292,3 +292,16 @@ def test_sent_digest_headers_name_the_digest_and_the_unsubscribe_token(sqlite_en
     assert message["List-Unsubscribe"] == (f"<{ARCHIVE}/unsubscribe?token=tok-reader>, "
                                            "<mailto:unsubscribe@planwatch.example.org?subject=unsubscribe%20tok-reader>")
     assert [part.get_content_type() for part in message.iter_parts()] == ["text/plain", "text/html"]
+
+
+def test_a_capped_section_shows_silent_edits_of_published_targets_first(sqlite_engine: Engine, data_dir: Path,
+                                                                        smtp: CaptureServer) -> None:
+    seed_store(sqlite_engine)
+    add_change(sqlite_engine, "silent", indicator="孕产妇系统管理率",
+                        detail={"old": target("孕产妇系统管理率", 90, "%", ">="), "new": target("孕产妇系统管理率", 92, "%", ">="),
+                                "old_year": 2024, "new_year": 2024, "scope": "version", "reasons": []})
+    subscribe(sqlite_engine, "a@example.org", kinds=["target-raised", "target-lowered"])
+    run_digests(make_config(data_dir, smtp.port, digest_max_items_per_section="1"), sqlite_engine, send=True, now=NOW)
+    html = smtp.messages[0].message.get_body(("html",)).get_content()
+    assert "指标调整 (3)" in html and "还有 2 项未列出" in html
+    assert "孕产妇系统管理率" in html and "每千人口医疗卫生机构床位数" not in html
