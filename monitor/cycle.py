@@ -11,7 +11,8 @@ earlier crawl left, and the digest still retries its outbox when a crawl crashed
 - **analyse** what the crawls stored (targets, series, changes), under the
   ``analysis`` lock so a daemon crawl finishing at the same moment waits its turn.
 - **digest**: build and send digests when ``digest.schedule`` fired since the last
-  digest (:class:`store.models.ScheduleMark` ``digest``), unless switched off.
+  digest (:class:`store.models.ScheduleMark` ``digest``), unless switched off; in
+  between, only resend digests the mail server refused once their backoff is over.
 
 :func:`run_once` holds the ``cycle`` lock around it all (see :mod:`monitor.locks`).
 """
@@ -169,23 +170,36 @@ def mark_ran(engine: Engine, name: str, when: datetime, status: str) -> None:
         session.add(mark)
 
 
+def _delivery_outcome(result: Any, status: str, detail: dict[str, Any]) -> StepOutcome:
+    detail.update(delivered=result.delivered, failed_deliveries=len(result.failed))
+    log_event(_log, "digest.finished", **detail)
+    error = "; ".join(f"{r.recipient}: {r.detail}" for r in result.failed)
+    return StepOutcome("digest", FAILED if result.failed else status, detail, error)
+
+
+def _retry_outbox(cycle: _Cycle) -> StepOutcome:
+    """Between digest times: only resend digests the server refused, once their backoff is over."""
+    from reports.digest_run import retry_outbox
+
+    reason = "digest.schedule has not fired since the last digest"
+    result = retry_outbox(cycle.config, cycle.engine, now=cycle.now)
+    if not result.results:
+        return StepOutcome("digest", SKIPPED, {"reason": reason})
+    return _delivery_outcome(result, OK, {"reason": reason, "outbox_retried": len(result.results)})
+
+
 def _digest_step(cycle: _Cycle) -> StepOutcome:
     if not cycle.options.digest:
         return StepOutcome("digest", SKIPPED, {"reason": "--no-digest"})
     if not cycle.config["digest.enabled"]:
         return StepOutcome("digest", SKIPPED, {"reason": "digest.enabled is false"})
     if not digest_due(cycle.config, cycle.engine, cycle.now):
-        return StepOutcome("digest", SKIPPED, {"reason": "digest.schedule has not fired since the last digest"})
+        return _retry_outbox(cycle)
     from reports.digest_run import run_digests
 
     result = run_digests(cycle.config, cycle.engine, send=True, now=cycle.now)
-    status = FAILED if result.failed else OK
-    mark_ran(cycle.engine, "digest", cycle.now, status)
-    detail: dict[str, Any] = {"delivered": result.delivered, "empty": result.empty,
-                              "failed_deliveries": len(result.failed)}
-    log_event(_log, "digest.finished", **detail)
-    error = "; ".join(f"{r.recipient}: {r.detail}" for r in result.failed)
-    return StepOutcome("digest", status, detail, error)
+    mark_ran(cycle.engine, "digest", cycle.now, FAILED if result.failed else OK)
+    return _delivery_outcome(result, OK, {"empty": result.empty})
 
 
 STEPS: tuple[tuple[str, Callable[[_Cycle], StepOutcome]], ...] = (

@@ -2,8 +2,9 @@
 
 Jobs come from the sources config: ``crawl:<source id>`` for each enabled source on
 its cron schedule (its own or ``schedule.crawl``, with ``schedule.jitter`` seconds of
-random delay), and ``digest`` on ``digest.schedule`` (unless ``digest.enabled`` is
-off), all in the ``timezone`` setting. Every job has ``coalesce=True``,
+random delay), ``digest`` on ``digest.schedule`` and ``outbox`` every few minutes
+(resending digests the mail server refused, once their backoff is over) unless
+``digest.enabled`` is off, all in the ``timezone`` setting. Every job has ``coalesce=True``,
 ``max_instances=1`` and ``misfire_grace_time=schedule.misfire_grace``.
 
 The job store is the planwatch database itself (table ``apscheduler_jobs``, which
@@ -46,7 +47,7 @@ from apscheduler.triggers.base import BaseTrigger
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Engine
 
-from monitor.jobs import Runtime, crawl_job, digest_job, install_runtime
+from monitor.jobs import Runtime, crawl_job, digest_job, install_runtime, outbox_job
 from monitor.locks import hold_lock
 from monitor.logs import get_logger, log_event, setup_logging
 from monitor.schedule import cron_trigger, interval_trigger, source_schedule, trigger_signature
@@ -109,6 +110,9 @@ def desired_jobs(config: Config, sources: list[SourceConfig], *, every: float | 
     if config["digest.enabled"]:
         jobs["digest"] = JobSpec("digest", digest_job, (), _trigger(str(config["digest.schedule"]), config, every, None),
                                  "digest", "digest", now)
+        retry = every or float(max(30, min(300, int(config["digest.retry_base_seconds"]))))
+        jobs["outbox"] = JobSpec("outbox", outbox_job, (), interval_trigger(retry, str(config["timezone"])),
+                                 "digest", "outbox retries")
     return jobs
 
 

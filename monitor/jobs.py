@@ -49,6 +49,7 @@ __all__ = [
     "digest_job",
     "install_runtime",
     "limit_margin",
+    "outbox_job",
     "run_crawl_child",
     "settle_child_runs",
 ]
@@ -283,3 +284,17 @@ def digest_job() -> dict[str, Any]:
     mark_ran(runtime.engine, "digest", now, "failed" if summary.failed else "ok")
     log_event(_log, "digest.finished", delivered=summary.delivered, empty=summary.empty, failed=len(summary.failed))
     return {"delivered": summary.delivered, "empty": summary.empty, "failed": len(summary.failed)}
+
+
+def outbox_job() -> dict[str, Any]:
+    """Between digest times: resend digests the mail server refused, once their backoff is over."""
+    runtime = current_runtime()
+    if runtime.stopping.is_set():
+        return {"skipped": "the daemon is stopping"}
+    from reports.digest_run import retry_outbox
+
+    summary = retry_outbox(runtime.config, runtime.engine)
+    if summary.results:
+        log_event(_log, "outbox.retried", retried=len(summary.results), delivered=summary.delivered,
+                  failed=len(summary.failed))
+    return {"retried": len(summary.results), "delivered": summary.delivered, "failed": len(summary.failed)}

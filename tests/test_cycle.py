@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -25,11 +25,12 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from crawler.fixture_site import FixtureSite, plans_in
-from monitor.cycle import CycleOptions, StepOutcome, digest_due, mark_ran, run_cycle
+from monitor.cycle import CycleOptions, CycleSummary, StepOutcome, digest_due, mark_ran, run_cycle
 from monitor.schedule import cron_trigger, crontab_weekdays, is_due
 from store.engine import make_engine
 from store.errors import ConfigError
-from store.models import CrawlRun, ScheduleMark, Version
+from store.migrate import upgrade
+from store.models import CrawlRun, ScheduleMark, Version, utcnow
 from store.settings import Config
 
 SH = "Asia/Shanghai"
@@ -202,3 +203,38 @@ def test_wait_queues_the_second_cycle_behind_the_first(fixture_site: FixtureSite
         runs = session.exec(select(CrawlRun)).all()
     engine.dispose()
     assert len(runs) == 1 and runs[0].finished_at is not None
+
+
+@pytest.mark.slow
+def test_a_refused_digest_is_resent_by_the_next_cycle_between_digest_times(fixture_site: FixtureSite,
+                                                                          tmp_path: Path) -> None:
+    from reports.smtp_capture import CaptureServer
+    from reports.subscribers import add_subscriber
+    from store.engine import session_scope
+    from store.settings import load_config
+
+    with CaptureServer() as server:
+        config = load_config(env={"PLANWATCH_DATA_DIR": str(tmp_path / "data"), "PLANWATCH_SMTP_PORT": str(server.port),
+                                  "PLANWATCH_DIGEST_SCHEDULE": "0 8 1 1 *", "PLANWATCH_CRAWL_AUTOTHROTTLE": "false"})
+        engine = make_engine(config.database_url)
+        upgrade(engine)
+        with session_scope(engine) as session:
+            add_subscriber(session, "analyst@example.org")
+        sources = fixture_sources(fixture_site, "fixture-shx")
+        server.refuse("451 4.3.0 try again later")
+        refused = _steps(run_cycle(config, engine, sources, CycleOptions(now=utcnow())))
+        assert refused["digest"].status == "failed" and "451" in refused["digest"].error
+        server.accept()
+        later = utcnow() + timedelta(seconds=int(config["digest.retry_base_seconds"]) + 1)
+        resent = _steps(run_cycle(config, engine, sources, CycleOptions(now=later)))
+        assert resent["crawl"].status == "skipped"
+        assert (resent["digest"].status, resent["digest"].detail["outbox_retried"],
+                resent["digest"].detail["delivered"]) == ("ok", 1, 1)
+        assert [message.rcpt_tos for message in server.messages] == [("analyst@example.org",)]
+        quiet = _steps(run_cycle(config, engine, sources, CycleOptions(now=later + timedelta(seconds=1))))
+        assert quiet["digest"].status == "skipped", "nothing left to resend"
+        engine.dispose()
+
+
+def _steps(summary: CycleSummary) -> dict[str, StepOutcome]:
+    return {step.name: step for step in summary.steps}

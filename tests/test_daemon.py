@@ -158,7 +158,7 @@ def test_restart_keeps_the_job_store_and_syncs_it_with_the_sources_file(fixture_
     finally:
         _stop(daemon)
     assert daemon.returncode == 0
-    assert set(before) == {"crawl:fixture-gy", "crawl:fixture-shx", "crawl:fixture-news", "digest"}
+    assert set(before) == {"crawl:fixture-gy", "crawl:fixture-shx", "crawl:fixture-news", "digest", "outbox"}
     _assert_within_jitter(before["crawl:fixture-shx"], hour=7, minute=30)
     write_sources(sources, [gy, shx, sn], schedules={"fixture-shx": "45 7 * * 1-5"})
     restarted = start_planwatch(env, "daemon")
@@ -173,7 +173,7 @@ def test_restart_keeps_the_job_store_and_syncs_it_with_the_sources_file(fixture_
     finally:
         _stop(restarted)
     engine.dispose()
-    assert set(after) == {"crawl:fixture-gy", "crawl:fixture-shx", "crawl:fixture-sn", "digest"}
+    assert set(after) == {"crawl:fixture-gy", "crawl:fixture-shx", "crawl:fixture-sn", "digest", "outbox"}
     assert after["crawl:fixture-gy"] == before["crawl:fixture-gy"], "unchanged job kept its (jittered) time"
     assert after["digest"] == before["digest"]
     assert after["crawl:fixture-shx"] != before["crawl:fixture-shx"]
@@ -194,6 +194,10 @@ def test_desired_jobs_follow_the_config(fixture_site: FixtureSite, tmp_path: Pat
     jobs = desired_jobs(config, [gy, disabled])
     assert list(jobs) == ["crawl:fixture-gy"], "disabled sources and a switched-off digest get no job"
     assert str(jobs["crawl:fixture-gy"].trigger) == "cron[month='*', day='*', day_of_week='*', hour='6', minute='0']"
+    with_digest = desired_jobs(load_config(env={"PLANWATCH_DATA_DIR": str(tmp_path),
+                                                "PLANWATCH_DIGEST_RETRY_BASE_SECONDS": "120"}), [gy])
+    assert str(with_digest["digest"].trigger) == "cron[month='*', day='*', day_of_week='*', hour='8', minute='0']"
+    assert str(with_digest["outbox"].trigger) == "interval[0:02:00]", "refused digests retried between digests"
     every = desired_jobs(config, [gy], every=5)
     assert str(every["crawl:fixture-gy"].trigger) == "interval[0:00:05]" and every["crawl:fixture-gy"].start_now
 
