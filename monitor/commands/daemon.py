@@ -22,8 +22,9 @@ def command(app: AppContext, sources_file: Path | None, every: float | None) -> 
 
     One job per enabled source on its cron schedule (its own, else schedule.crawl,
     plus up to schedule.jitter seconds), each crawl in its own process with the
-    crawl.time_limit, followed by analysis; the digest on digest.schedule. Times are
-    in the timezone setting. The schedule lives in the database (table
+    crawl.time_limit, followed by analysis; the digest on digest.schedule, and digests
+    the mail server refused are resent every few minutes. Times are in the timezone
+    setting. The schedule lives in the database (table
     apscheduler_jobs): after a restart, a crawl missed meanwhile runs once (within
     schedule.misfire_grace). SIGTERM or Ctrl-C stop it within seconds (running crawls
     are recorded as interrupted); SIGHUP re-reads the sources file. Logs go to stderr
