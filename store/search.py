@@ -210,19 +210,6 @@ def index_status(session: Session) -> IndexStatus:
     return IndexStatus(ready, through, behind)
 
 
-def _statement(backend: SearchBackend, terms: Sequence[str], filters: SearchFilters) -> tuple[str, dict[str, Any]]:
-    """Term-driven: every match, newest first, filtered by document (for broad filters)."""
-    params: dict[str, Any] = {}
-    conditions = backend.match_sql(terms, params)
-    filter_conditions, filter_params = filters.where()
-    params.update(filter_params)
-    # CROSS JOIN: SQLite then walks the matches first (PostgreSQL plans it as a join)
-    join = " CROSS JOIN document d" if filter_conditions else ""
-    where = " AND ".join(conditions + (["d.id = f.document_id", *filter_conditions] if filter_conditions else []))
-    key = f"f.{backend.key}"
-    return f"SELECT {key}, f.document_id FROM {INDEX_TABLE} f{join} WHERE {where} ORDER BY {key} DESC", params
-
-
 def _candidates(connection: Connection, filters: SearchFilters) -> list[int] | None:
     """Versions of the documents a narrow filter allows, newest first; None for broad filters."""
     conditions, params = filters.where()
@@ -273,8 +260,7 @@ def search(session: Session, query: str, filters: SearchFilters | None = None, *
     filters = filters or SearchFilters()
     candidates = _candidates(connection, filters)
     if candidates is None:
-        statement, params = _statement(backend, terms, filters)
-        rows = backend.stream(connection, statement, params)
+        rows = backend.matches(connection, terms, filters.where())
     else:
         rows = _check_candidates(connection, backend, terms, candidates)
     start = (page - 1) * per_page

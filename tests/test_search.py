@@ -12,6 +12,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 import store.search
+import store.search_backends
 from store.search import (
     INDEX_TABLE,
     IndexStatus,
@@ -72,10 +73,12 @@ def test_all_terms_must_occur_mixing_long_and_short(any_engine: Engine, archive)
     assert _docs(any_engine, "医保 恶意") == []
 
 
-@pytest.mark.parametrize("strategy", ["filter-driven", "term-driven"])
+@pytest.mark.parametrize("strategy", ["filter-driven", "term-driven", "term-driven, index phase"])
 def test_filters_narrow_results(any_engine: Engine, archive, strategy: str, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
-    if strategy == "term-driven":  # as for a broad filter on a large archive
+    if strategy.startswith("term-driven"):  # as for a broad filter on a large archive
         monkeypatch.setattr(store.search, "CANDIDATE_LIMIT", 0)
+    if strategy.endswith("index phase"):  # PostgreSQL: past the newest rows, the trigram index
+        monkeypatch.setattr(store.search_backends, "PROBE_ROWS", 1)
     assert _docs(any_engine, "床位数", region="遂宁市") == [archive.documents["evil"], archive.documents["repost"]]
     assert _docs(any_engine, "床位数", year=2023, source_id="gy") == [archive.documents["2023"]]
     assert _docs(any_engine, "床位数", doc_type="实施方案") == []
@@ -199,3 +202,17 @@ def test_analysis_leaves_every_stored_version_searchable(any_engine: Engine) -> 
         status = index_status(session)
         assert status.ready and status.behind == 0
     assert len(_docs(any_engine, "紧密型县域医共体")) == 1
+
+
+@pytest.mark.parametrize("query", ["医疗卫生机构床位数", "床位", "医保 家庭医生", "张", "恶意标题", "工作要点 80岁", "HYPERLINK"])
+def test_both_search_phases_find_the_same(any_engine: Engine, archive, query: str, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    """Reading the newest versions first, then the index, gives what either alone gives."""
+    expected = _docs(any_engine, query)
+    for probe in (0, 1, 2, 3):
+        monkeypatch.setattr(store.search_backends, "PROBE_ROWS", probe)
+        assert _docs(any_engine, query) == expected, probe
+
+
+def test_latin_letters_match_in_any_case(any_engine: Engine, archive) -> None:  # type: ignore[no-untyped-def]
+    assert _docs(any_engine, "hyperlink") == _docs(any_engine, "HYPERLINK") == []  # a target's text, not a version's
+    assert _docs(any_engine, "PWNED") == _docs(any_engine, "pwned") == [archive.documents["evil"]]
