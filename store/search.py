@@ -266,15 +266,21 @@ def search(session: Session, query: str, filters: SearchFilters | None = None, *
     start = (page - 1) * per_page
     found = _first_documents(rows, start + per_page + 1)
     chosen = found[start:start + per_page]
+    bodies = _bodies(connection, backend, [version_id for version_id, _ in chosen])
     hits = [
-        SearchHit(document_id, version_id, make_snippet(_body(connection, backend, version_id), terms))
+        SearchHit(document_id, version_id, make_snippet(bodies.get(version_id, ""), terms))
         for version_id, document_id in chosen
     ]
     return SearchPage(query, terms, hits, page, per_page, len(found) > start + per_page, fallback)
 
 
-def _body(connection: Connection, backend: SearchBackend, version_id: int) -> str:
-    return str(connection.execute(text(backend.body_sql()), {"version_id": version_id}).scalar() or "")
+def _bodies(connection: Connection, backend: SearchBackend, version_ids: list[int]) -> dict[int, str]:
+    """The indexed texts of a page's hits, in one query."""
+    if not version_ids:
+        return {}
+    key = f"f.{backend.key}"
+    statement = text(f"SELECT {key}, f.body FROM {INDEX_TABLE} f WHERE {key} IN :ids").bindparams(bindparam("ids", expanding=True))
+    return {int(row[0]): str(row[1]) for row in connection.execute(statement, {"ids": version_ids})}
 
 
 def make_snippet(body: str, terms: Sequence[str], context: int = SNIPPET_CONTEXT) -> tuple[Segment, ...]:

@@ -104,9 +104,6 @@ class SearchBackend:
             conditions.append(f"{self.like_operator} :check{number} ESCAPE '\\'")
         return conditions
 
-    def body_sql(self) -> str:
-        return f"SELECT f.body FROM {INDEX_TABLE} f WHERE f.{self.key} = :version_id"
-
     def term_statement(self, terms: Sequence[str], filters: FilterSQL, extra: Sequence[str] = ()) -> str:
         """Term-driven: every match (index lookups), filtered by document, newest first."""
         conditions = [*self.match_sql(terms, filters[1]), *extra]
