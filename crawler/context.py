@@ -52,6 +52,9 @@ class CrawlContext:
     warc: WarcWriter
     validators: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
     run_id: int | None = None
+    # Set by the store pipeline when the database refuses writes (server down): the crawl
+    # stops at once and crawl_source raises it, instead of fetching pages it cannot keep.
+    store_error: Exception | None = None
 
     def __deepcopy__(self, memo: dict[int, Any]) -> CrawlContext:
         return self

@@ -66,8 +66,8 @@ class CrawlCounters:
             self.tally.outcome(outcome)
 
     def spider_closed(self, **_: Any) -> None:
-        if self.context.run_id is None:
-            return
+        if self.context.run_id is None or self.context.store_error is not None:
+            return  # without a store the run's end is recorded by the next crawl (crawler.recovery)
         with session_scope(self.context.engine) as session:
             run = session.get(CrawlRun, self.context.run_id)
             if run is not None:

@@ -18,6 +18,7 @@ from scrapy.crawler import Crawler
 from crawler.context import CrawlContext
 from crawler.items import DocumentItem, ListingItem, NotModifiedItem, RawCapture
 from crawler.storing import DocumentStore
+from store.errors import StoreError
 from store.warc import WarcRef, WarcWriter
 
 __all__ = ["BATCH_WAIT", "StorePipeline", "WarcCapturePipeline", "capture"]
@@ -61,17 +62,18 @@ class StorePipeline:
     holds ``PLANWATCH_STORE_BATCH`` items or :data:`BATCH_WAIT` seconds after its first.
     """
 
-    def __init__(self, store: DocumentStore, batch_size: int = 32) -> None:
+    def __init__(self, store: DocumentStore, batch_size: int = 32, crawler: Crawler | None = None) -> None:
         self.store = store
+        self.crawler = crawler
         self.batch_size = max(1, batch_size)
         self._pending: list[tuple[Any, asyncio.Future[None]]] = []
         self._timer: asyncio.TimerHandle | None = None
-        self._writes: set[asyncio.Future[None]] = set()
+        self._writes: set[asyncio.Future[Any]] = set()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StorePipeline:
         return cls(CrawlContext.from_settings(crawler.settings).store,
-                   crawler.settings.getint("PLANWATCH_STORE_BATCH", 32))
+                   crawler.settings.getint("PLANWATCH_STORE_BATCH", 32), crawler)
 
     async def process_item(self, item: Any) -> Any:
         if not isinstance(item, DocumentItem | NotModifiedItem | ListingItem):
@@ -102,10 +104,14 @@ class StorePipeline:
         process is writing) must not stall the downloads in flight; measured: with two
         analysers in other processes a small write waited up to 6 s, long enough for pages
         on the wire to time out when the wait blocked the event loop."""
-        try:
-            results = await asyncio.to_thread(self.store.save_batch, [item for item, _ in batch])
-        except Exception as exc:  # save_batch reports items one by one; this is the store itself failing
-            results = [exc] * len(batch)
+        if self._store_down() is None:
+            try:
+                results = await asyncio.to_thread(self.store.save_batch, [item for item, _ in batch])
+            except Exception as exc:  # save_batch reports items one by one; this is the store itself failing
+                results = [exc] * len(batch)
+            self._stop_if_store_down(results)
+        if self._store_down() is not None:
+            results = [None] * len(batch)  # not stored, not counted; the run ends with the one store error
         for (item, written), result in zip(batch, results, strict=True):
             if written.done():
                 continue
@@ -115,3 +121,17 @@ class StorePipeline:
             if result is not None:
                 item.outcome = result
             written.set_result(None)
+
+    def _store_down(self) -> Exception | None:
+        return CrawlContext.from_settings(self.crawler.settings).store_error if self.crawler else None
+
+    def _stop_if_store_down(self, results: list[Any]) -> None:
+        """The database refused (server gone): remember why and close the spider, once."""
+        failure = next((r for r in results if isinstance(r, StoreError)), None)
+        if failure is None or self.crawler is None or self._store_down() is not None:
+            return
+        CrawlContext.from_settings(self.crawler.settings).store_error = failure
+        if self.crawler.engine is not None:
+            closing = asyncio.ensure_future(self.crawler.engine.close_spider_async(reason="store-unavailable"))
+            self._writes.add(closing)
+            closing.add_done_callback(self._writes.discard)

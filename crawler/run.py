@@ -44,7 +44,7 @@ from crawler.storing import DocumentStore, KnownPages, known_pages, sync_sources
 from crawler.tally import CrawlTally
 from store.database import open_store
 from store.engine import session_scope
-from store.errors import PlanwatchError
+from store.errors import DatabaseUnavailable, PlanwatchError
 from store.kinds import RunStatus
 from store.models import CrawlRun, utcnow
 from store.settings import Config
@@ -151,10 +151,15 @@ def crawl_source(
         with nullcontext(warc) if warc is not None else _warc_writer(config) as writer:
             context = CrawlContext(engine, source, DocumentStore(engine, source.id), tally, writer, run_id=run_id)
             mode, reason = asyncio.run(_crawl(config, context))
+        if context.store_error is not None:
+            raise context.store_error
         status, message = _status(tally, reason)
     except KeyboardInterrupt:
         status, message = RunStatus.INTERRUPTED, "interrupted (Ctrl-C or SIGTERM)"
         _drop_cut_short_coroutines()
+        raise
+    except DatabaseUnavailable as exc:  # nothing more can be recorded: the caller says so, once
+        status, message = RunStatus.FAILED, exc.one_line()
         raise
     except PlanwatchError as exc:  # the source's config or the store: it will fail again until fixed
         logger.error("crawl of %s failed: %s", source.id, exc.one_line())

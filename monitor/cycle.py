@@ -32,7 +32,7 @@ from monitor.locks import hold_lock, lock_for
 from monitor.logs import get_logger, log_event
 from monitor.schedule import is_due, last_started, source_schedule
 from store.engine import session_scope
-from store.errors import LockHeld
+from store.errors import DatabaseUnavailable, LockHeld
 from store.models import ScheduleMark, utcnow
 from store.settings import Config
 from store.sources_config import SourceConfig
@@ -210,8 +210,12 @@ STEPS: tuple[tuple[str, Callable[[_Cycle], StepOutcome]], ...] = (
 
 
 def _run_step(name: str, step: Step, cycle: _Cycle) -> StepOutcome:
+    """Run one step; its failure is recorded, except the store's own: without a database
+    nothing can be recorded, so the cycle ends there with one line (exit 3)."""
     try:
         outcome = step(cycle)
+    except DatabaseUnavailable:
+        raise
     except Exception as exc:
         log_event(_log, "cycle.step_failed", logging.ERROR, exc_info=True, step=name)
         outcome = StepOutcome(name, FAILED, error=f"{type(exc).__name__}: {' '.join(str(exc).split())}")

@@ -25,6 +25,7 @@ from typing import ClassVar
 from filelock import FileLock, Timeout
 from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError
 
 from store.errors import LockHeld
 from store.settings import Config
@@ -124,6 +125,8 @@ class AdvisoryLock(NamedLock):
             return
         try:
             connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": self.key})
+        except DBAPIError:
+            pass  # the server went away: the lock ended with its session; do not hide the error that got us here
         finally:
             # Never hand a connection that might still hold the lock back to the pool.
             connection.invalidate()

@@ -98,7 +98,7 @@ class DatabaseUnavailable(StoreError):
     exit_code = 3
     default_hint = (
         "check that the database server is running and PLANWATCH_DATABASE_URL is right; "
-        "nothing was written"
+        "nothing is half-written: run it again once the database is back"
     )
 
 
