@@ -132,8 +132,8 @@ def normalise_unit(written: str | None) -> str:
     if not written:
         return ""
     compact = _SPACES.sub("", written)
-    if compact.startswith(("/", "分/")):
-        compact = compact.removeprefix("分")
+    if compact.startswith(("/", "分/", "1/")):  # 1/10万 in a table's unit column is /10万
+        compact = compact.removeprefix("分").removeprefix("1")
         if compact.startswith(("/10万", "/十万", "/100000")):
             return "/10万"
         return _ALIASES.get(compact, compact)
