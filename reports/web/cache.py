@@ -1,10 +1,10 @@
 """Results of heavy read-only pages kept until the store changes.
 
 The archive only reads; the store changes when a crawl or an analysis writes. A
-cheap stamp of the store (the highest ids of targets, documents and changes, each a
-primary-key lookup) therefore tells whether a remembered result is still true. Used
-for the indicator-across-regions table, whose first build reads every plan that sets
-the indicator.
+cheap stamp of the store (the highest ids of targets, documents, versions and changes,
+each a primary-key lookup, and the number of sources) therefore tells whether a
+remembered result is still true. Used for the indicator-across-regions table, whose
+first build reads every plan that sets the indicator, and the filters' choices.
 """
 
 from __future__ import annotations
@@ -22,12 +22,13 @@ __all__ = ["StampedCache", "store_stamp"]
 T = TypeVar("T")
 
 _STAMP_SQL = text(
-    "SELECT (SELECT max(id) FROM target), (SELECT max(id) FROM document), (SELECT max(id) FROM change)"
+    "SELECT (SELECT max(id) FROM target), (SELECT max(id) FROM document), (SELECT max(id) FROM change), "
+    "(SELECT max(id) FROM version), (SELECT count(*) FROM source)"
 )
 
 
 def store_stamp(session: Session) -> tuple[Any, ...]:
-    """Changes whenever targets, documents or changes are added."""
+    """Changes whenever targets, documents, versions, changes or sources are added."""
     row = session.connection().execute(_STAMP_SQL).one()
     return tuple(row)
 

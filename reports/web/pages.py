@@ -43,6 +43,11 @@ Id = Annotated[int, Path(ge=1, le=MAX_ID)]
 Name = Annotated[str, Path(min_length=1, max_length=200)]
 
 
+def _facets(request: Request, session: Session) -> listing.Facets:
+    """The filters' choices, read again only when the store has changed."""
+    return get_state(request).cache.get("facets", store_stamp(session), lambda: listing.facets(session))
+
+
 @router.get("/")
 def home(request: Request, session: Db) -> Response:
     """Recent changes, newest plans, sources whose last crawl failed."""
@@ -74,7 +79,7 @@ def documents(request: Request, session: Db, filters: Annotated[DocumentFilters,
               page_no: Annotated[PageParam, Query(alias="page")] = 1, per_page: PerPageParam = 20) -> Response:
     """Filtered list, or full-text search results with highlighted snippets."""
     result = listing.list_documents(session, filters, page_no, per_page)
-    return page(request, "documents.html", nav="documents", filters=filters, result=result, facets=listing.facets(session),
+    return page(request, "documents.html", nav="documents", filters=filters, result=result, facets=_facets(request, session),
                 per_page=per_page if per_page != 20 else None)
 
 
@@ -125,7 +130,7 @@ def changes(request: Request, session: Db, filters: Annotated[ChangeFilters, Dep
     related = listing.documents_by_id(session, [c.document_id for c in result.rows if c.document_id])
     return page(request, "changes.html", nav="changes", filters=filters, result=result, related=related,
                 per_page=per_page if per_page != 30 else None,
-                kinds=[k.value for k in ChangeKind], facets=listing.facets(session))
+                kinds=[k.value for k in ChangeKind], facets=_facets(request, session))
 
 
 @router.get("/changes/{change_id}")
