@@ -26,3 +26,9 @@ def test_plan_year_from_title(title: str, year: int) -> None:
 def test_plan_year_falls_back_to_the_opening_then_the_date() -> None:
     assert detect_plan_year("卫生健康工作要点", "2023年，全市卫生健康工作的总体要求是") == 2023
     assert detect_plan_year("卫生健康工作要点", "总体要求", date(2021, 3, 1)) == 2021
+
+
+def test_a_deadline_in_the_opening_is_not_the_plan_year() -> None:
+    opening = "筑府办函〔2024〕36号\n一、总体要求\n到2025年,全市医疗卫生服务体系进一步健全"
+    assert detect_plan_year("关于进一步完善贵阳贵安医疗卫生服务体系实施方案", opening) == 2024
+    assert detect_plan_year("实施方案", opening, date(2024, 6, 28)) == 2024
