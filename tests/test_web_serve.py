@@ -42,3 +42,34 @@ def test_serve_on_an_empty_database_says_run_db_upgrade(tmp_path: Path) -> None:
 def test_serve_help_has_an_example() -> None:
     result = subprocess.run([PLANWATCH, "serve", "--help"], capture_output=True, text=True, timeout=60)
     assert "Example:" in result.stdout and "--no-index" in result.stdout
+
+
+def test_serve_without_the_right_to_build_the_index_still_serves(pg_url: str, tmp_path: Path) -> None:
+    """A PostgreSQL role that may read but not create the pg_trgm extension: a warning,
+    then the archive, with search saying its index is not built."""
+    import uuid
+
+    from sqlalchemy import text
+
+    engine = make_engine(pg_url)
+    upgrade(engine)
+    fill_archive(engine, tmp_path, index=False)
+    role = f"pw_reader_{uuid.uuid4().hex[:8]}"
+    with engine.connect() as connection:
+        connection.execute(text(f'CREATE ROLE "{role}" LOGIN'))
+        connection.execute(text(f'GRANT SELECT ON ALL TABLES IN SCHEMA public TO "{role}"'))
+        connection.commit()
+    reader_url = make_engine(pg_url).url.set(username=role).render_as_string(hide_password=False)
+    try:
+        with serve_process({"PLANWATCH_DATA_DIR": str(tmp_path), "PLANWATCH_DATABASE_URL": reader_url}) as (base, process):
+            assert httpx.get(base + "/").status_code == 200
+            search = httpx.get(base + "/documents", params={"q": "家庭医生签约"})
+            assert search.status_code == 200 and "全文索引尚未建立" in search.text
+        _, stderr = process.communicate()
+        assert "warning: search index not brought up to date (permission denied" in stderr
+    finally:
+        with engine.connect() as connection:
+            connection.execute(text(f'REVOKE ALL ON ALL TABLES IN SCHEMA public FROM "{role}"'))
+            connection.execute(text(f'DROP ROLE "{role}"'))
+            connection.commit()
+        engine.dispose()

@@ -21,13 +21,23 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def _catch_up_index(app: AppContext) -> int:
-    """Index versions the search index lacks (the only write `serve` makes, before serving)."""
+def _catch_up_index(app: AppContext) -> str:
+    """Index versions the search index lacks (the only write `serve` makes, before serving).
+
+    A failure (say, a PostgreSQL role that may not create the pg_trgm extension) is
+    reported and the archive is served anyway: only search is affected.
+    """
+    from sqlalchemy.exc import SQLAlchemyError
+
     from store.engine import session_scope
     from store.search import index_pending
 
-    with session_scope(app.engine()) as session:
-        return index_pending(session)
+    try:
+        with session_scope(app.engine()) as session:
+            return f"search index: {index_pending(session)} versions added"
+    except SQLAlchemyError as exc:
+        first = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        return f"warning: search index not brought up to date ({first}); search covers what was indexed before"
 
 
 @click.command(name="serve")
@@ -55,7 +65,7 @@ def command(app: AppContext, host: str | None, port: int | None, no_index: bool)
     port = port or int(config["web.port"])
     engine = app.engine(readonly=True)  # checks the schema first: "run planwatch db upgrade"
     if not no_index:
-        click.echo(f"search index: {_catch_up_index(app)} versions added", err=True)
+        click.echo(_catch_up_index(app), err=True)
 
     import uvicorn
 
