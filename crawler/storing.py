@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from crawler.items import DocumentItem, ListingItem, NotModifiedItem
@@ -79,13 +80,25 @@ def known_pages(engine: Engine, source_id: str) -> KnownPages:
 
 
 def sync_sources(engine: Engine, sources: Iterable[SourceConfig]) -> None:
-    """Create or update the ``Source`` rows the config names (rows are never deleted)."""
-    with session_scope(engine) as session:
-        for config in sources:
-            row = session.get(Source, config.id) or Source(id=config.id, name=config.name)
-            row.name, row.agency, row.region, row.enabled = config.name, config.agency, config.region, config.enabled
-            row.updated_at = utcnow()
-            session.add(row)
+    """Create or update the ``Source`` rows the config names (rows are never deleted).
+
+    Two processes starting at once on PostgreSQL (the daemon and a manual crawl) may
+    both find a new source missing and insert it; the loser's transaction fails on the
+    primary key and is simply done again, now as an update.
+    """
+    configs = list(sources)
+    for attempt in range(2):
+        try:
+            with session_scope(engine) as session:
+                for config in configs:
+                    row = session.get(Source, config.id) or Source(id=config.id, name=config.name)
+                    row.name, row.agency, row.region, row.enabled = config.name, config.agency, config.region, config.enabled
+                    row.updated_at = utcnow()
+                    session.add(row)
+            return
+        except IntegrityError:
+            if attempt:
+                raise
 
 
 def _not_modified(session: Session, item: NotModifiedItem) -> FetchOutcome:

@@ -78,7 +78,15 @@ def combined_text(page: FetchedPage) -> str:
 
 
 def _document_for(session: Session, page: FetchedPage) -> tuple[Document, bool]:
-    document = session.exec(select(Document).where(Document.url == page.url)).first()
+    """The page's document, locked for this transaction (FOR UPDATE on PostgreSQL).
+
+    Two processes recording the same changed page at once (the daemon and a manual
+    crawl) would otherwise both compare with the same old ``latest_hash`` and store two
+    equal versions in a row; the lock makes the second wait and see the first's hash.
+    SQLite's BEGIN IMMEDIATE already serialises whole transactions.
+    """
+    statement = select(Document).where(Document.url == page.url).with_for_update()
+    document = session.exec(statement.execution_options(populate_existing=True)).first()
     if document is not None:
         return document, False
     document = Document(url=page.url, source_id=page.source_id, first_seen=page.fetched_at, last_seen=page.fetched_at)

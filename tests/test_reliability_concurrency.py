@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from fault_site import FaultSite, Page, detail_html, fault_site, list_html
 from monitor_helpers import (
     fixture_sources,
     log_text,
@@ -37,6 +38,7 @@ from store_checks import store_problems
 from crawler.fixture_site import FixtureSite, plans_in, synthetic_source
 from store.engine import make_engine
 from store.models import Change, CrawlRun, Document, Version
+from store.sources_config import SourceConfig
 
 pytestmark = pytest.mark.slow
 
@@ -101,5 +103,38 @@ def test_daemon_manual_crawls_and_a_cycle_share_one_sqlite_file(fixture_site: Fi
     assert len(firsts) == expected and {count for _, count in firsts} == {1}, "one first-sight change per document"
     statuses = {run.status for run in _runs(engine)}
     assert statuses <= {"ok", "interrupted"}, statuses
+    assert store_problems(engine, tmp_path / "data") == []
+    engine.dispose()
+
+
+def _publish(site: FaultSite, edition: int, plans: int) -> None:
+    titles = [f"某市卫生健康委员会2024年卫生健康工作要点（第{n}号）" for n in range(plans)]
+    site.put("/list.html", list_html([(f"/doc/{n}.html", title) for n, title in enumerate(titles)]))
+    for n, title in enumerate(titles):
+        body = detail_html(title, [f"到2025年，第{n}项指标达到{50 + n + edition}%以上。", "共同的段落。" * 5])
+        site.put(f"/doc/{n}.html", Page(body.encode(), delay=0.05))
+
+
+def test_three_crawls_of_the_same_changing_source_on_postgresql(tmp_path: Path, pg_url: str) -> None:
+    """On PostgreSQL writers do not queue for the whole file: without the row lock on the
+    document (store.versions), three crawls recording one edited page stored it up to three
+    times (119 versions for 40 pages edited once)."""
+    plans = 40
+    with fault_site() as site:
+        source = SourceConfig(id="race", name="某市卫健委 通知公告", agency="某市卫生健康委员会", region="某省/某市",
+                              start_urls=[site.url("/list.html")])
+        env = store_env(tmp_path, write_sources(tmp_path / "sources.toml", [source]), pg_url)
+        for edition in (0, 1):
+            _publish(site, edition, plans)
+            crawls = [start_planwatch(env, "crawl", "--json") for _ in range(3)]
+            for crawl in crawls:
+                out, err = crawl.communicate(timeout=600)
+                assert crawl.returncode == 0 and "Traceback" not in err, err
+                assert [run["status"] for run in json.loads(out)] == ["ok"]
+    engine = make_engine(pg_url, readonly=True)
+    with Session(engine) as session:
+        versions = session.exec(select(func.count()).select_from(Version)).one()
+        edits = session.exec(select(func.count()).select_from(Change).where(Change.kind == "text-edit")).one()
+    assert (versions, edits) == (2 * plans, plans)
     assert store_problems(engine, tmp_path / "data") == []
     engine.dispose()
