@@ -5,9 +5,10 @@ and PostgreSQL advisory lock)."""
 from __future__ import annotations
 
 import json
-import time
+import signal
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from subprocess import Popen
 
 import pytest
 from monitor_helpers import (
@@ -164,45 +165,59 @@ def database_url(request: pytest.FixtureRequest) -> str:
     return url
 
 
+def _runs_of(env: dict[str, str], database_url: str) -> list[CrawlRun]:
+    engine = make_engine(database_url or f"sqlite:///{env['PLANWATCH_DATA_DIR']}/planwatch.db")
+    with Session(engine) as session:
+        runs = list(session.exec(select(CrawlRun)).all())
+    engine.dispose()
+    return runs
+
+
+def _start_long_cycle(fixture_site: FixtureSite, tmp_path: Path, database_url: str) -> tuple[dict[str, str], Popen[str]]:
+    """A cycle busy crawling a page that takes 30 s, with its crawl run recorded."""
+    sources = write_sources(tmp_path / "sources.toml", [slow_source(fixture_site, seconds=30)])
+    env = store_env(tmp_path, sources, database_url)
+    first = start_planwatch(env, "run", "--once", "--no-digest")
+    wait_until(lambda: _runs_of(env, database_url), 90, "the first cycle to be crawling")
+    return env, first
+
+
 @pytest.mark.slow
 def test_two_cycles_at_once_one_runs_one_reports_the_lock(fixture_site: FixtureSite, tmp_path: Path,
                                                           database_url: str) -> None:
-    sources = write_sources(tmp_path / "sources.toml", [slow_source(fixture_site, seconds=8)])
-    env = store_env(tmp_path, sources, database_url)
-    first = start_planwatch(env, "run", "--once", "--no-digest")
+    env, first = _start_long_cycle(fixture_site, tmp_path, database_url)
     try:
-        wait_until(lambda: "event=cycle.started" in log_text(env), 60, "the first cycle to start")
-        started = time.monotonic()
         second = planwatch(env, "run", "--once", "--no-digest")
-        assert time.monotonic() - started < 15, "the second cycle did not wait"
+        assert first.poll() is None, "the second cycle ended while the first still ran: it did not wait"
         assert second.returncode == 5
         lines = [line for line in second.stderr.splitlines() if line.strip()]
         assert len(lines) == 1 and lines[0].startswith("error: another planwatch cycle is running"), second.stderr
         assert "--wait" in lines[0]
-        assert first.poll() is None, "the first cycle is still running"
     finally:
+        first.send_signal(signal.SIGTERM)  # systemd stopping the timer's service
         _out, err = first.communicate(timeout=120)
-    assert first.returncode == 0, err
+    assert first.returncode == 130, err
+    [run] = _runs_of(env, database_url)
+    assert run.status == "interrupted" and run.finished_at is not None, "SIGTERM recorded the crawl as interrupted"
 
 
 @pytest.mark.slow
 def test_wait_queues_the_second_cycle_behind_the_first(fixture_site: FixtureSite, tmp_path: Path,
                                                        database_url: str) -> None:
-    sources = write_sources(tmp_path / "sources.toml", [slow_source(fixture_site, seconds=6)])
-    env = store_env(tmp_path, sources, database_url)
-    first = start_planwatch(env, "run", "--once", "--no-digest")
-    wait_until(lambda: "event=cycle.started" in log_text(env), 60, "the first cycle to start")
-    second = planwatch(env, "run", "--once", "--no-digest", "--wait", "--json")
-    first.communicate(timeout=120)
-    assert first.returncode == 0 and second.returncode == 0, second.stderr
-    assert "waiting for it to finish" in second.stderr
-    # It ran after the first had crawled: nothing was due any more.
-    assert json.loads(second.stdout)["due"] == []
-    engine = make_engine(database_url or f"sqlite:///{env['PLANWATCH_DATA_DIR']}/planwatch.db")
-    with Session(engine) as session:
-        runs = session.exec(select(CrawlRun)).all()
-    engine.dispose()
-    assert len(runs) == 1 and runs[0].finished_at is not None
+    env, first = _start_long_cycle(fixture_site, tmp_path, database_url)
+    second = start_planwatch(env, "run", "--once", "--no-digest", "--wait", "--json")
+    try:
+        assert second.stderr is not None
+        told = next((line for line in second.stderr if "waiting" in line), "(ended without waiting)")
+        assert "another planwatch cycle is running; waiting for it to finish" in told, told
+    finally:
+        first.send_signal(signal.SIGTERM)
+        first.communicate(timeout=120)
+    out, err = second.communicate(timeout=120)
+    assert second.returncode == 0, err
+    # It ran once the first had let go: the slow source had just been crawled, so nothing was due.
+    assert json.loads(out)["due"] == []
+    assert len(_runs_of(env, database_url)) == 1
 
 
 @pytest.mark.slow
