@@ -10,16 +10,17 @@ built by ``from_crawler`` reads the same engine, WARC writer and counters from t
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from scrapy.exceptions import NotConfigured
-from scrapy.settings import BaseSettings
 from sqlalchemy.engine import Engine
 
 from crawler.storing import DocumentStore
 from crawler.tally import CrawlTally
 from store.sources_config import SourceConfig
 from store.warc import WarcWriter
+
+if TYPE_CHECKING:
+    from scrapy.settings import BaseSettings
 
 __all__ = ["CONTEXT_SETTING", "CrawlContext", "CrawlPlan"]
 
@@ -65,6 +66,8 @@ class CrawlContext:
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> CrawlContext:
         """The context of this crawl; NotConfigured outside a planwatch crawl."""
+        from scrapy.exceptions import NotConfigured
+
         context = settings.get(CONTEXT_SETTING)
         if not isinstance(context, cls):
             raise NotConfigured(f"{CONTEXT_SETTING} is not set: not a planwatch crawl")

@@ -20,8 +20,7 @@ import aiohttp
 from protego import Protego
 
 from crawler.items import RawCapture
-from crawler.middlewares import backoff_delay
-from crawler.settings import RETRY_HTTP_CODES
+from crawler.politeness import RETRY_HTTP_CODES, backoff_delay
 from crawler.tally import CrawlTally
 from store.settings import Config
 

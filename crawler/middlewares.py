@@ -22,11 +22,9 @@ from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.http import Response
 
 from crawler.context import CrawlContext
+from crawler.politeness import MAX_BACKOFF, backoff_delay
 
 __all__ = ["MAX_BACKOFF", "BackoffRetryMiddleware", "ConditionalRequestMiddleware", "backoff_delay"]
-
-MAX_BACKOFF = 60.0
-
 
 class ConditionalRequestMiddleware:
     """Adds the stored validators of a known page to its request."""
@@ -46,11 +44,6 @@ class ConditionalRequestMiddleware:
             request.headers[b"If-None-Match"] = etag
         if last_modified and b"If-Modified-Since" not in request.headers:
             request.headers[b"If-Modified-Since"] = last_modified
-
-
-def backoff_delay(base: float, attempt: int) -> float:
-    """Seconds to wait before retry number ``attempt`` (1, 2, …): base, 2·base, 4·base …"""
-    return min(MAX_BACKOFF, base * 2.0 ** max(0, attempt - 1))
 
 
 class BackoffRetryMiddleware(RetryMiddleware):

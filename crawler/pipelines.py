@@ -11,15 +11,16 @@ extension reads from ``item_scraped``.
 from __future__ import annotations
 
 import asyncio
-from typing import Any
-
-from scrapy.crawler import Crawler
+from typing import TYPE_CHECKING, Any
 
 from crawler.context import CrawlContext
 from crawler.items import DocumentItem, ListingItem, NotModifiedItem, RawCapture
 from crawler.storing import DocumentStore
 from store.errors import StoreError
 from store.warc import WarcRef, WarcWriter
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
 
 __all__ = ["BATCH_WAIT", "StorePipeline", "WarcCapturePipeline", "capture"]
 

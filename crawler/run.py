@@ -31,15 +31,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from scrapy.crawler import AsyncCrawlerRunner
 from sqlalchemy.engine import Engine
 
 from crawler.context import CrawlContext, CrawlPlan
 from crawler.listing import check_selectors
 from crawler.recovery import list_validators_trusted, settle_dead_runs, this_host
 from crawler.revalidate import revalidate_source
-from crawler.settings import scrapy_settings
-from crawler.spiders.plan_spider import PlanSpider
 from crawler.storing import DocumentStore, KnownPages, known_pages, sync_sources
 from crawler.tally import CrawlTally
 from store.database import open_store
@@ -215,6 +212,12 @@ def _full_plan(source: SourceConfig, known: KnownPages) -> CrawlPlan:
 
 
 async def _run_scrapy(config: Config, context: CrawlContext, plan: CrawlPlan, deadline: float) -> str | None:
+    # Scrapy is imported here, not at the top: an unchanged cycle never starts it.
+    from scrapy.crawler import AsyncCrawlerRunner
+
+    from crawler.settings import scrapy_settings
+    from crawler.spiders.plan_spider import PlanSpider
+
     seconds_left = max(1, int(deadline - asyncio.get_running_loop().time()))
     runner = AsyncCrawlerRunner(scrapy_settings(config, context, time_limit=seconds_left))
     crawler = runner.create_crawler(PlanSpider)

@@ -18,11 +18,11 @@ import logging
 from typing import Any
 
 from crawler.context import CONTEXT_SETTING, CrawlContext
+from crawler.politeness import RETRY_HTTP_CODES
 from store.settings import Config
 
 __all__ = ["AUTOTHROTTLE_MAX_DELAY", "RETRY_HTTP_CODES", "scrapy_settings"]
 
-RETRY_HTTP_CODES = (500, 502, 503, 504, 522, 524, 408, 429)
 AUTOTHROTTLE_MAX_DELAY = 30.0
 
 

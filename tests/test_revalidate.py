@@ -213,3 +213,31 @@ def test_a_redirected_start_url_is_known_by_the_url_in_the_config(mini_site: Min
     with Session(make_engine(config.database_url)) as session:
         pages = session.exec(select(ListingPage.url).where(ListingPage.source_id == "moved")).all()
     assert sorted(url.rsplit("/", 1)[-1] for url in pages) == ["index_1.html", "start.html"]
+
+
+def test_an_unchanged_cycle_never_imports_scrapy(mini_site: MiniSite, data_dir: Path) -> None:
+    import json
+    import subprocess
+    import sys
+
+    config, sources = _setup(mini_site, data_dir)
+    script = (
+        "import json, sys\n"
+        "from crawler.run import crawl_sources\n"
+        "from store.settings import load_config\n"
+        "from store.sources_config import SourceConfig\n"
+        "config = load_config(env=json.loads(sys.argv[1]))\n"
+        "(run,) = crawl_sources(config, [SourceConfig.model_validate_json(sys.argv[2])])\n"
+        "print(json.dumps([run.mode, run.new_versions, sorted({m.split('.')[0] for m in sys.modules} & {'scrapy', 'twisted'})]))\n"
+    )
+    env = {"PLANWATCH_DATA_DIR": str(config.data_dir), "PLANWATCH_CRAWL_AUTOTHROTTLE": "false"}
+    out = subprocess.run([sys.executable, "-c", script, json.dumps(env), sources[0].model_dump_json()],
+                         capture_output=True, text=True, check=True, timeout=120)
+    assert json.loads(out.stdout.strip().splitlines()[-1]) == ["revalidate", 0, []]
+
+
+@pytest.mark.parametrize(("attempt", "seconds"), [(1, 0.5), (2, 1.0), (3, 2.0), (10, 60.0)])
+def test_backoff_doubles_up_to_a_minute(attempt: int, seconds: float) -> None:
+    from crawler.politeness import backoff_delay
+
+    assert backoff_delay(0.5, attempt) == seconds
