@@ -41,10 +41,10 @@ class Selectors(BaseModel):
 
 
 def _check_cron(expression: str) -> str:
-    from apscheduler.triggers.cron import CronTrigger
+    from store.cron import crontab_trigger
 
     try:
-        CronTrigger.from_crontab(expression)
+        crontab_trigger(expression)
     except ValueError as exc:
         raise ValueError(f"not a cron expression ({exc}); e.g. '0 6 * * *'") from exc
     return expression

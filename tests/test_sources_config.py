@@ -57,6 +57,12 @@ def test_bad_source_names_source_and_field(tmp_path: Path, edit: tuple[str, str]
     assert str(path) in str(caught.value)
 
 
+@pytest.mark.parametrize("schedule", ["0 6 * * 7", "0 6 * * 0", "0 6 * * sun", "30 7 * * 1-5"])
+def test_crontab_weekdays_are_accepted_as_crontab_means_them(tmp_path: Path, schedule: str) -> None:
+    (source,) = load_sources(_write(tmp_path, GOOD.replace('schedule = "0 6 * * 1"', f'schedule = "{schedule}"')))
+    assert source.schedule == schedule
+
+
 def test_duplicate_ids_are_rejected(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="source 'gy-wjw', field 'id': this id is used twice"):
         load_sources(_write(tmp_path, GOOD + GOOD.replace("[sources.selectors]\nbody = \"#zoom\"", "")))
