@@ -35,7 +35,8 @@ from store.engine import session_scope
 from store.kinds import RunStatus
 from store.models import CrawlRun, utcnow
 
-__all__ = ["DEAD_RUN_MESSAGE", "list_validators_trusted", "process_alive", "settle_dead_runs", "this_host"]
+__all__ = ["DEAD_RUN_MESSAGE", "is_dead", "list_validators_trusted", "process_alive", "settle_dead_runs", "shown_status",
+           "this_host"]
 
 logger = logging.getLogger(__name__)
 
@@ -91,6 +92,20 @@ def process_alive(pid: int, since: datetime) -> bool:
     return started is None or started <= since + _PID_REUSE_SLACK
 
 
+def is_dead(run: CrawlRun, host: str | None = None) -> bool:
+    """True for a run still marked ``running`` whose process is gone from this host."""
+    return (run.status == RunStatus.RUNNING.value and run.pid is not None and run.host == (host or this_host())
+            and not process_alive(run.pid, run.started_at))
+
+
+def shown_status(run: CrawlRun) -> tuple[str, str]:
+    """(status, message) as ``planwatch runs`` and ``status`` show a run: a dead one as
+    interrupted already, before the next crawl records it so."""
+    if is_dead(run):
+        return RunStatus.INTERRUPTED.value, DEAD_RUN_MESSAGE.format(pid=run.pid)
+    return run.status, run.message
+
+
 def settle_dead_runs(engine: Engine) -> list[int]:
     """Record runs left ``running`` by a process gone from this host as ``interrupted``; their ids."""
     host = this_host()
@@ -98,7 +113,7 @@ def settle_dead_runs(engine: Engine) -> list[int]:
     with session_scope(engine) as session:
         running = session.exec(select(CrawlRun).where(CrawlRun.status == RunStatus.RUNNING.value)).all()
         for run in running:
-            if run.host != host or run.pid is None or process_alive(run.pid, run.started_at):
+            if not is_dead(run, host):
                 continue
             run.status, run.finished_at = RunStatus.INTERRUPTED.value, utcnow()
             run.message = DEAD_RUN_MESSAGE.format(pid=run.pid)

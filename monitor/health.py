@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from crawler.recovery import shown_status
 from monitor.analysis.failing import failure_streak
 from monitor.daemon import scheduled_times
 from monitor.schedule import next_fire, source_schedule
@@ -104,13 +105,14 @@ class _Entry:
 def _one(session: Session, config: Config, entry: _Entry, jobs: dict[str, datetime], now: datetime) -> SourceHealth:
     runs = _runs(session, entry.source_id)
     last = runs[0] if runs else None
+    status, message = shown_status(last) if last else (None, "")  # a run whose process is gone: interrupted
     streak = len(failure_streak(runs))
     next_run, origin = _next(f"crawl:{entry.source_id}", entry.schedule, entry.enabled and entry.in_config, jobs,
                              config, now)
     return SourceHealth(
         entry.source_id, entry.name, entry.enabled, entry.in_config, entry.schedule,
         last.started_at if last else None, last.finished_at if last else None,
-        last.status if last else None, last.message if last else "",
+        status, message,
         streak, streak >= max(1, int(config["digest.failing_after_runs"])), next_run, origin,
         next_run is not None and next_run < now - _OVERDUE,
     )

@@ -108,6 +108,10 @@ def test_sigkill_mid_crawl_keeps_the_store_whole_and_the_next_crawl_finishes(sit
     with Session(engine) as session:
         (dead,) = session.exec(select(CrawlRun)).all()
     assert (dead.status, dead.pid, dead.host) == ("running", killed.pid, this_host())
+    shown = json.loads(planwatch(env, "runs", "--json").stdout)  # recognised as dead before any further crawl
+    assert [(run["id"], run["status"]) for run in shown] == [(dead.id, "interrupted")]
+    status = json.loads(planwatch(env, "status", "--json").stdout)
+    assert status["sources"][0]["last_run"]["status"] == "interrupted"
 
     again = planwatch(env, "crawl", "--json")
     assert again.returncode == 0, again.stderr

@@ -28,17 +28,20 @@ def command(app: AppContext, limit: int, source_id: str | None, as_json: bool) -
     """
     from sqlmodel import Session
 
+    from crawler.recovery import shown_status
     from store.queries import recent_runs
 
     with Session(app.engine(readonly=True)) as session:
         runs = recent_runs(session, limit, source_id)
+    shown = {run.id: shown_status(run) for run in runs}  # a run whose process is gone: interrupted already
     if as_json:
-        echo_json([{name: getattr(run, name) for name in _FIELDS} for run in runs])
+        echo_json([{name: getattr(run, name) for name in _FIELDS} | dict(zip(("status", "message"), shown[run.id],
+                                                                             strict=True)) for run in runs])
         return
     timezone = app.config["timezone"]
     print_table(
         ["id", "source", "status", "started", "finished", "requests", "200", "304", "errors", "new docs", "new versions"],
-        [(r.id, r.source_id, r.status, local_time(r.started_at, timezone), local_time(r.finished_at, timezone),
+        [(r.id, r.source_id, shown[r.id][0], local_time(r.started_at, timezone), local_time(r.finished_at, timezone),
           r.requests, r.ok_count, r.not_modified_count,
           ", ".join(f"{kind} {n}" for kind, n in r.errors.items()) or r.error_count, r.new_documents, r.new_versions)
          for r in runs],
