@@ -134,16 +134,16 @@ RELATED: dict[ChangeKind, Callable[[ArchiveUrls, Change], str]] = {
 # A one-line Chinese headline per kind (feed titles, plain-text fallbacks): the differ's
 # ``summary`` is for logs and may carry English verdicts.
 HEADLINES: dict[ChangeKind, str] = {
-    ChangeKind.NEW_DOCUMENT: "新计划: {title}",
-    ChangeKind.REPOST: "转载: {title}",
-    ChangeKind.TEXT_EDIT: "页面修改: {title}",
-    ChangeKind.TARGET_RAISED: "{indicator}: {old} → {new}, 要求提高",
-    ChangeKind.TARGET_LOWERED: "{indicator}: {old} → {new}, 要求降低",
-    ChangeKind.TARGET_CHANGED: "{indicator}: {old} → {new}, 调整",
-    ChangeKind.TARGET_ADDED: "新增指标 {indicator}: {new}",
-    ChangeKind.TARGET_REMOVED: "删除指标 {indicator}: {old}",
-    ChangeKind.TARGET_MET: "目标完成 {indicator}: 目标 {target}, 实际 {actual}",
-    ChangeKind.TARGET_MISSED: "目标未完成 {indicator}: 目标 {target}, 实际 {actual}",
+    ChangeKind.NEW_DOCUMENT: "新计划：{title}",
+    ChangeKind.REPOST: "转载：{title}",
+    ChangeKind.TEXT_EDIT: "页面修改：{title}",
+    ChangeKind.TARGET_RAISED: "{indicator}：{old} → {new}，要求提高",
+    ChangeKind.TARGET_LOWERED: "{indicator}：{old} → {new}，要求降低",
+    ChangeKind.TARGET_CHANGED: "{indicator}：{old} → {new}，调整",
+    ChangeKind.TARGET_ADDED: "新增指标 {indicator}：{new}",
+    ChangeKind.TARGET_REMOVED: "删除指标 {indicator}：{old}",
+    ChangeKind.TARGET_MET: "目标完成 {indicator}：目标 {target}，实际 {actual}",
+    ChangeKind.TARGET_MISSED: "目标未完成 {indicator}：目标 {target}，实际 {actual}",
 }
 
 

@@ -243,16 +243,16 @@ def test_a_shared_pool_answers_like_fresh_queries_and_snapshots_the_run(sqlite_e
 
 
 HEADLINE_CASES = {
-    ChangeKind.NEW_DOCUMENT: "新计划: 2024年贵阳市卫生健康工作要点",
-    ChangeKind.REPOST: "转载: 2024年贵阳市卫生健康工作要点",
-    ChangeKind.TEXT_EDIT: "页面修改: 2024年贵阳市卫生健康工作要点",
-    ChangeKind.TARGET_RAISED: "指标甲: 1个 → 2个, 要求提高",
-    ChangeKind.TARGET_LOWERED: "指标甲: 1个 → 2个, 要求降低",
-    ChangeKind.TARGET_CHANGED: "指标甲: 1个 → 2个, 调整",
-    ChangeKind.TARGET_ADDED: "新增指标 指标甲: 2个",
-    ChangeKind.TARGET_REMOVED: "删除指标 指标甲: 1个",
-    ChangeKind.TARGET_MET: "目标完成 指标甲: 目标 ≥3个, 实际 4个",
-    ChangeKind.TARGET_MISSED: "目标未完成 指标甲: 目标 ≥3个, 实际 4个",
+    ChangeKind.NEW_DOCUMENT: "新计划：2024年贵阳市卫生健康工作要点",
+    ChangeKind.REPOST: "转载：2024年贵阳市卫生健康工作要点",
+    ChangeKind.TEXT_EDIT: "页面修改：2024年贵阳市卫生健康工作要点",
+    ChangeKind.TARGET_RAISED: "指标甲：1个 → 2个，要求提高",
+    ChangeKind.TARGET_LOWERED: "指标甲：1个 → 2个，要求降低",
+    ChangeKind.TARGET_CHANGED: "指标甲：1个 → 2个，调整",
+    ChangeKind.TARGET_ADDED: "新增指标 指标甲：2个",
+    ChangeKind.TARGET_REMOVED: "删除指标 指标甲：1个",
+    ChangeKind.TARGET_MET: "目标完成 指标甲：目标 ≥3个，实际 4个",
+    ChangeKind.TARGET_MISSED: "目标未完成 指标甲：目标 ≥3个，实际 4个",
     ChangeKind.SOURCE_FAILING: "the differ's summary",
 }
 

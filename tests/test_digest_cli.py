@@ -147,4 +147,4 @@ def test_feed_cli_writes_atom(sqlite_engine: Engine, data_dir: Path) -> None:
     stdout = run(data_dir, "feed", "--kind", "plans")
     titles = [e.findtext("{http://www.w3.org/2005/Atom}title") for e in ET.fromstring(stdout.stdout.encode()).iter(
         "{http://www.w3.org/2005/Atom}entry")]
-    assert titles == ["新计划: 2024年贵阳市卫生健康工作要点"]
+    assert titles == ["新计划：2024年贵阳市卫生健康工作要点"]

@@ -42,7 +42,7 @@ def test_feed_holds_every_change_newest_first_with_archive_links(any_engine: Eng
     assert {e["id"] for e in entries} == {f"{ARCHIVE}/changes/{i}" for i in [*seeded.changes.values(), newest]}
     assert all(e["link"].startswith(ARCHIVE + "/") and e["updated"].startswith("2024-03-05") for e in entries)
     raised = next(e for e in entries if e["kind"] == ChangeKind.TARGET_RAISED and "床位" in e["title"])
-    assert raised["title"] == "每千人口医疗卫生机构床位数: ≥7.86张 → ≥8.2张, 要求提高"
+    assert raised["title"] == "每千人口医疗卫生机构床位数：≥7.86张 → ≥8.2张，要求提高"
     assert "≥7.86张 → ≥8.2张" in raised["content"] and "(期限 2025年)" in raised["content"]
     edit = next(e for e in entries if e["kind"] == ChangeKind.TEXT_EDIT)
     assert edit["link"] == f"{ARCHIVE}/compare/{seeded.versions['sn1']}/{seeded.versions['sn2']}"
@@ -78,7 +78,7 @@ def test_scraped_markup_stays_text_in_the_feed(sqlite_engine: Engine) -> None:
     seed_store(sqlite_engine)
     add_change(sqlite_engine, "evil", summary=evil, indicator=evil, when=NOW.replace(hour=9))
     entry = _entries(_feed(sqlite_engine))[0]
-    assert entry["title"] == f"{evil}: 80岁 → 81岁, 要求提高"  # text: a reader shows it, never runs it
+    assert entry["title"] == f"{evil}：80岁 → 81岁，要求提高"  # text: a reader shows it, never runs it
     assert "<script>" not in entry["content"] and "&lt;script&gt;" in entry["content"]
 
 
@@ -86,4 +86,4 @@ def test_control_characters_from_scraped_text_do_not_break_the_feed(sqlite_engin
     seed_store(sqlite_engine)
     add_change(sqlite_engine, "pdf", indicator="附件\x0c第二页\x00指标", when=NOW.replace(hour=9))
     entry = _entries(_feed(sqlite_engine))[0]
-    assert entry["title"].startswith("附件 第二页 指标: ")
+    assert entry["title"].startswith("附件 第二页 指标：")
