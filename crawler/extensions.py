@@ -46,7 +46,7 @@ class CrawlCounters:
         self.tally.request()
 
     def response_received(self, response: Response, **_: Any) -> None:
-        self.tally.response(response.status)
+        self.tally.response(response.status, response.url)
 
     def fetch_failed(self, kind: str, url: str | None = None, **_: Any) -> None:
         self.tally.error(kind, url)

@@ -97,7 +97,7 @@ class Fetcher:
         assert self._session is not None, "use `async with Fetcher(...)`"
         self.tally.request()
         async with self._session.get(url, headers=headers) as response:
-            self.tally.response(response.status)
+            self.tally.response(response.status, url)
             declared = response.content_length
             if declared is not None and declared > self.max_bytes:
                 raise ResponseTooLarge(f"{url}: {declared} bytes declared, limit {self.max_bytes}")

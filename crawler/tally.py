@@ -83,7 +83,11 @@ class CrawlTally:
         self.requests += 1
         self._changed()
 
-    def response(self, status: int) -> None:
+    def response(self, status: int, url: str = "") -> None:
+        """Count an answer; robots.txt is not a page, so its 200 never makes a run a success."""
+        if url.endswith("/robots.txt"):
+            self._changed()
+            return
         if status == 200:
             self.ok += 1
         elif status == 304:

@@ -319,6 +319,18 @@ def test_an_unreachable_source_is_a_failed_run_and_others_still_crawl(fixture_si
     assert summaries[0].counts["errors"] == {"connection": 1}
 
 
+def test_a_start_page_answering_500_is_a_failed_run_not_a_partial_one(fixture_site: FixtureSite, tmp_path: Path) -> None:
+    """robots.txt answered 200, but no page of the source could be fetched: the user must see "failed"."""
+    config = crawl_config(tmp_path)
+    _store(config)
+    broken = SourceConfig(id="broken", name="栏目出错", agency="某局", region="某省",
+                          start_urls=[fixture_site.url("/status/500")])
+    (summary,) = crawl_sources(config, [broken])
+    assert summary.status is RunStatus.FAILED
+    assert summary.counts["errors"] == {"http-500": 1}
+    assert summary.message.startswith("no page could be fetched: http-500")
+
+
 def test_an_interrupted_crawl_is_recorded_as_interrupted(fixture_site: FixtureSite, tmp_path: Path) -> None:
     config = crawl_config(tmp_path)
     engine = _store(config)
