@@ -166,6 +166,9 @@ def crawl_source(
         status, message = RunStatus.INTERRUPTED, f"crashed: {type(exc).__name__}: {exc}"
     finally:
         finished = _finish_run(engine, run_id, tally, status, message)
+        logger.info("crawl of %s: %s (%s), %d requests, %d ok, %d not modified, %d failed, %d new versions%s",
+                    source.id, status.value, mode or "-", tally.requests, tally.ok, tally.not_modified,
+                    tally.error_count, tally.new_versions, f"; {message}" if message else "")
     return CrawlSummary(source.id, run_id, status, mode, started, finished, tally.as_dict(), message)
 
 

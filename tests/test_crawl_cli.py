@@ -43,6 +43,8 @@ def test_crawl_runs_documents_and_show_end_to_end(env: dict[str, str], fixture_s
     expected = {source: len(plans_in("initial", source)) for source in ("fixture-gy", "fixture-sn")}
     assert {s["source"]: s["new_documents"] for s in summaries} == expected
     assert {s["status"] for s in summaries} == {"ok"}
+    logged = (Path(env["PLANWATCH_DATA_DIR"]) / "logs" / "planwatch.log").read_text(encoding="utf-8")
+    assert "fixture-gy" in logged and "fixture-sn" in logged  # a cron or systemd user reads what happened here
 
     runs = json.loads(planwatch(env, "runs", "--json").stdout)
     assert [(r["source_id"], r["status"], r["new_versions"]) for r in runs] == [

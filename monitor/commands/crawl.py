@@ -127,7 +127,9 @@ def command(app: AppContext, source_ids: tuple[str, ...], sources_file: Path | N
       planwatch --config planwatch.toml crawl --json
     """
     from crawler.run import crawl_sources
+    from monitor.logs import setup_logging
 
+    setup_logging(app.config, stderr=False)  # the table and one-line errors on the terminal; the whole story in the log file
     sources = select_sources(load_sources(sources_file or app.config.sources_file), source_ids)
     if not sources:
         raise ConfigError("no enabled source to crawl", hint="enable one in the sources file or name it with --source")
