@@ -23,6 +23,7 @@ from monitor.analysis.cues import (
     CN_PREDICATES,
     CN_UNITS,
     CN_VERBS,
+    FILLER_PREFIXES,
     INDICATOR_ENDINGS,
     INFERRED_UNITS,
     POST_CUES,
@@ -227,7 +228,9 @@ def _respectively(sentence: str, span: tuple[int, int], found: list[_Candidate],
     group = [index for index, c in enumerate(found) if c.quantity.num_start > at] if at >= 0 else []
     if len(group) < 2:
         return readings
-    subjects = split_subjects(sentence[found[group[0]].left:at])
+    subjects = [name for name in split_subjects(sentence[found[group[0]].left:at]) if name not in FILLER_PREFIXES]
+    if not subjects:  # 全市分别新增托位500个、800个: the name follows 分别
+        subjects = [name for name in [clean_indicator(sentence[at + len(_RESPECTIVELY):found[group[0]].quantity.num_start])] if name]
     if len(subjects) == 1:
         subjects = subjects * len(group)  # 居民健康素养水平分别不低于22%和30% (over years)
     if len(subjects) != len(group):
@@ -246,13 +249,13 @@ def _fallback(sentence: str, span: tuple[int, int], reading: Reading, previous: 
         return reading
     if previous is not None and reading.indicator in KEEP_VERBS:
         return reading  # 每年至少随访4次 after a rate: the visit is its own item
-    if previous is not None:
-        return replace(reading, indicator=previous.indicator)
     earlier = clauses(sentence[: span[0]])
-    if earlier:
-        start, end = earlier[-1]
-        return replace(reading, indicator=clean_indicator(sentence[start:end]))
-    return reading
+    named = clean_indicator(sentence[slice(*earlier[-1])]) if earlier else ""
+    if previous is not None and (previous.end > earlier[-1][0] if earlier else True):
+        return replace(reading, indicator=previous.indicator)
+    if len(named) > 1:  # 每万人口全科医生数翻一番，达到4人: the clause before has no number but the name
+        return replace(reading, indicator=named)
+    return replace(reading, indicator=previous.indicator) if previous is not None else reading
 
 
 def _elliptical(reading: Reading, previous: Reading | None) -> Reading:

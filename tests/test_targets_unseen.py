@@ -1,0 +1,157 @@
+"""Short plan paragraphs of kinds the answer key does not hold, written with their
+expected items before the extractor was run on them (tests/golden/answer_key/GUIDE.md
+is the standard).
+
+Each case is a small page (a title line, a heading, a paragraph). Every expected item
+must be found once: same value (and value_max), an indicator the answer-key scorer
+calls similar, and the same unit, cmp, deadline and kind; nothing else may be found.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pytest
+
+from monitor.analysis.scoring import SIMILARITY, indicator_similarity
+from monitor.analysis.targets import ExtractedTarget, extract_targets
+
+
+def _item(indicator: str, value: float, unit: str, cmp: str, deadline: int, kind: str = "target",
+          value_max: float | None = None) -> dict[str, Any]:
+    return {"indicator": indicator, "value": value, "value_max": value_max, "unit": unit, "cmp": cmp,
+            "deadline": deadline, "kind": kind}
+
+
+CASES: list[tuple[str, str, list[dict[str, Any]]]] = [
+    (
+        "respectively-over-years",
+        "某市健康促进三年行动方案（2024—2026年）\n一、主要目标\n"
+        "到2025年和2026年，全市居民健康素养水平分别不低于28%和30%，经常参加体育锻炼人数比例分别达到40%和42%以上。\n",
+        [
+            _item("居民健康素养水平", 28, "%", ">=", 2025),
+            _item("居民健康素养水平", 30, "%", ">=", 2026),
+            _item("经常参加体育锻炼人数比例", 40, "%", ">=", 2025),
+            _item("经常参加体育锻炼人数比例", 42, "%", ">=", 2026),
+        ],
+    ),
+    (
+        "ten-thousand-visits-floor-growth",
+        "2024年全县卫生健康工作要点\n县卫健发〔2024〕5号\n一、重点任务\n"
+        "全年完成家庭医生签约服务35.6万人次，基层医疗卫生机构诊疗量占比不低于65%，中医诊疗人次年均增长8%以上。\n",
+        [
+            _item("家庭医生签约服务", 356000, "人次", "=", 2024),
+            _item("基层医疗卫生机构诊疗量占比", 65, "%", ">=", 2024),
+            _item("中医诊疗人次", 8, "%", "+>=", 2024),
+        ],
+    ),
+    (
+        "within-lowered-points-raised",
+        "2024年全市卫生健康工作要点\n一、主要目标\n"
+        "全市孕产妇死亡率控制在10/10万以内，婴儿死亡率下降到4‰以下，个人卫生支出占卫生总费用的比重下降1个百分点，"
+        "居民健康素养水平提高到30%。\n",
+        [
+            _item("孕产妇死亡率", 10, "/10万", "<=", 2024),
+            _item("婴儿死亡率", 4, "‰", "<=", 2024),
+            _item("个人卫生支出占卫生总费用的比重", 1, "百分点", "-=", 2024),
+            _item("居民健康素养水平", 30, "%", ">=", 2024),
+        ],
+    ),
+    (
+        "grade-batch-doubling",
+        "2024年全市卫生健康工作要点\n二、提升医疗服务能力\n"
+        "力争年内新增三级甲等医院1家，创建第二批省级区域医疗中心2个，全市每万人口全科医生数翻一番，达到4人。\n",
+        [
+            _item("三级甲等医院", 1, "家", "=", 2024),
+            _item("省级区域医疗中心", 2, "个", "=", 2024),
+            _item("每万人口全科医生数", 4, "人", ">=", 2024),
+        ],
+    ),
+    (
+        "ages-slogan-full-coverage",
+        "2024年全县卫生健康工作要点\n三、公共卫生\n"
+        "实施“1+N”健康服务模式，为全县65岁及以上老年人提供健康体检，老年人健康管理率达到72%以上；"
+        "0-6岁儿童眼保健和视力检查覆盖率达到90%，乡镇卫生院中医馆实现100%全覆盖。\n",
+        [
+            _item("老年人健康管理率", 72, "%", ">=", 2024),
+            _item("儿童眼保健和视力检查覆盖率", 90, "%", ">=", 2024),
+            _item("乡镇卫生院中医馆全覆盖", 100, "%", "=", 2024),
+        ],
+    ),
+    (
+        "five-year-range-hotline",
+        "某市“十四五”卫生健康发展规划\n四、重点任务\n"
+        "“十四五”期间，每个县（市、区）建设2至3家县级医院重点专科，开通12320卫生健康热线，咨询电话0831-8234567。\n",
+        [
+            _item("县级医院重点专科", 2, "家", "range", 2025, value_max=3),
+        ],
+    ),
+    (
+        "review-ten-thousand-year-on-year",
+        "2023年全市卫生健康工作总结\n一、主要成效\n"
+        "全年全市医疗卫生机构总诊疗量达到1256.3万人次，同比增长6.2%；孕产妇死亡率为8.5/10万，较上年下降1.2个百分点；"
+        "新增执业医师420人。\n",
+        [
+            _item("医疗卫生机构总诊疗量", 12563000, "人次", ">=", 2023, "actual"),
+            _item("医疗卫生机构总诊疗量", 6.2, "%", "+=", 2023, "actual"),
+            _item("孕产妇死亡率", 8.5, "/10万", "=", 2023, "actual"),
+            _item("孕产妇死亡率", 1.2, "百分点", "-=", 2023, "actual"),
+            _item("执业医师", 420, "人", "=", 2023, "actual"),
+        ],
+    ),
+    (
+        "review-next-year-plans",
+        "2023年全市卫生健康工作总结\n二、2024年工作打算\n"
+        "全市二级以上公立医院平均住院日不超过8天，新建社区医院3家，培训基层卫生人员2000人次。\n",
+        [
+            _item("平均住院日", 8, "天", "<=", 2024),
+            _item("社区医院", 3, "家", "=", 2024),
+            _item("培训基层卫生人员", 2000, "人次", "=", 2024),
+        ],
+    ),
+    (
+        "respectively-years-childcare",
+        "某市促进婴幼儿照护服务发展实施方案（2024—2025年）\n一、工作目标\n"
+        "2024年、2025年全市分别新增托位500个、800个，每千人口拥有3岁以下婴幼儿托位数达到4.5个。\n",
+        [
+            _item("托位", 500, "个", "=", 2024),
+            _item("托位", 800, "个", "=", 2025),
+            _item("每千人口拥有婴幼儿托位数", 4.5, "个", ">=", 2025),
+        ],
+    ),
+    (
+        "duty-hours-frequency-batch-date",
+        "2024年全县卫生健康工作要点\n五、应急管理\n"
+        "各乡镇卫生院实行24小时值班制度，每季度至少开展1次应急演练，全年举办不少于两期业务培训班，"
+        "2024年6月30日前完成第三批名医工作室评审。\n",
+        [
+            _item("应急演练", 1, "次", ">=", 2024),
+            _item("业务培训班", 2, "期", ">=", 2024),
+        ],
+    ),
+]
+
+
+def _matches(got: ExtractedTarget, want: dict[str, Any]) -> bool:
+    if not math.isclose(got.value, want["value"]):
+        return False
+    if (got.value_max is None) != (want["value_max"] is None):
+        return False
+    if got.value_max is not None and not math.isclose(got.value_max, want["value_max"]):
+        return False
+    return indicator_similarity(got.indicator, want["indicator"]) >= SIMILARITY
+
+
+@pytest.mark.parametrize(("text", "expected"), [pytest.param(text, items, id=name) for name, text, items in CASES])
+def test_unseen_paragraph(text: str, expected: list[dict[str, Any]]) -> None:
+    found = extract_targets(text)
+    summary = [(t.indicator, t.value, t.value_max, t.unit, t.cmp.value, t.deadline, t.kind.value) for t in found]
+    unmatched = list(found)
+    for want in expected:
+        got = next((item for item in unmatched if _matches(item, want)), None)
+        assert got is not None, f"missing {want} in {summary}"
+        unmatched.remove(got)
+        fields = {"unit": got.unit, "cmp": got.cmp.value, "deadline": got.deadline, "kind": got.kind.value}
+        assert fields == {key: want[key] for key in fields}, f"{want['indicator']} {want['value']}: {fields}"
+    assert not unmatched, f"unexpected items: {[summary[found.index(item)] for item in unmatched]}"
