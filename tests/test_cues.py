@@ -216,6 +216,27 @@ def test_a_change_on_last_year_in_a_plan_is_a_target(text: str) -> None:
     assert (target.kind.value, target.deadline) == ("target", 2025)
 
 
+@pytest.mark.parametrize(("text", "reported"), [
+    ("孕产妇死亡率为8.5/10万，较上年下降1.2个百分点", True), ("床位数为2.1万张，同比增长3.2%", True),
+    ("健康素养水平为28.6%，与上年相比提高3个百分点", True), ("孕产妇死亡率控制在10/10万以下，较上年下降1个百分点", False),
+    ("门诊量同比增长8%", False),
+])
+def test_reported_change(text: str, reported: bool) -> None:
+    assert bool(cues.REPORTED_CHANGE.search(text)) is reported
+
+
+@pytest.mark.parametrize("text", ["未完成的27%任务", "尚未达标的村卫生室", "12家未达标", "尚未达到基本标准", "3个项目未实现预期",
+                                  "5家未建成", "2项任务未落实", "4个乡镇未开展", "没有完成", "没有达到"])
+def test_shortfall_cues(text: str) -> None:
+    assert cues.SHORTFALL_CUES.search(text)
+
+
+@pytest.mark.parametrize(("head", "state"), [("全市仍有", True), ("尚有", True), ("还有", True), ("仍然有", True),
+                                             ("全市共有", False), ("建成", False)])
+def test_shortfall_state(head: str, state: bool) -> None:
+    assert bool(cues.SHORTFALL_STATE.search(head)) is state
+
+
 @pytest.mark.parametrize("text", ["力争建成", "确保达到", "争取新增", "计划完成", "预计达到", "到2025年", "年底前完成"])
 def test_future_cues(text: str) -> None:
     assert cues.FUTURE_CUES.search(text)

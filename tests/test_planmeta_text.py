@@ -62,7 +62,8 @@ def test_five_year_plan_without_any_date_starts_its_period() -> None:
 @pytest.mark.parametrize(
     ("title", "kind"),
     [("2023年重点工作任务清单", "工作安排"), ("某市卫生健康委2023年工作综述", "工作总结"),
-     ("2023年卫生健康工作完成情况", "工作总结"), ("“十四五”卫生健康规划", "规划"), ("关于加强基层医疗的通知", "")],
+     ("2023年卫生健康工作完成情况", "工作总结"), ("“十四五”卫生健康规划", "规划"), ("关于加强基层医疗的通知", ""),
+     ("2023年度卫生健康事业发展统计公报", "工作总结"), ("2023年工作总结及2024年工作思路", "工作计划")],
 )
 def test_doc_type(title: str, kind: str) -> None:
     assert detect_doc_type(title) == kind

@@ -135,3 +135,55 @@ def test_never_raises_and_values_are_finite(text: str) -> None:
         assert math.isfinite(target.value)
         assert target.value_max is None or math.isfinite(target.value_max)
         assert target.sentence in text
+
+
+def _rows(text: str) -> list[tuple[str, float, str, str, int | None, str]]:
+    return [(t.indicator, t.value, t.unit, t.cmp.value, t.deadline, t.kind.value) for t in extract_targets(text)]
+
+
+ACTUAL_YEAR_CASES = [
+    ("review-names-last-year",
+     "2023年全市卫生健康工作总结\n一、主要成效\n上年全市孕产妇死亡率为9.7/10万，今年下降到8.5/10万，较上年下降1.2个百分点。\n",
+     [("孕产妇死亡率", 9.7, "/10万", "=", 2022, "actual"), ("孕产妇死亡率", 8.5, "/10万", "<=", 2023, "actual"),
+      ("孕产妇死亡率", 1.2, "百分点", "-=", 2023, "actual")]),
+    ("statistical-bulletin",
+     "2023年度卫生健康事业发展统计公报\n全市孕产妇死亡率为8.5/10万，较上年下降1.2个百分点。全市医疗卫生机构床位数为2.1万张，"
+     "同比增长3.2%。\n",
+     [("孕产妇死亡率", 8.5, "/10万", "=", 2023, "actual"), ("孕产妇死亡率", 1.2, "百分点", "-=", 2023, "actual"),
+      ("医疗卫生机构床位数", 21000, "张", "=", 2023, "actual"), ("医疗卫生机构床位数", 3.2, "%", "+=", 2023, "actual")]),
+    ("review-and-next-year-ideas",
+     "2023年工作总结及2024年工作思路\n全市孕产妇死亡率为8.5/10万，较上年下降1.2个百分点。\n"
+     "2024年，全市孕产妇死亡率控制在10/10万以下。\n",
+     [("孕产妇死亡率", 8.5, "/10万", "=", 2023, "actual"), ("孕产妇死亡率", 1.2, "百分点", "-=", 2023, "actual"),
+      ("孕产妇死亡率", 10, "/10万", "<=", 2024, "target")]),
+    ("reported-level-with-change-in-a-plan",
+     "2024年全市卫生健康工作要点\n全市孕产妇死亡率为8.5/10万，较上年下降1.2个百分点，居民健康素养水平为28.6%，"
+     "与上年相比提高3个百分点。\n一、主要目标\n孕产妇死亡率控制在10/10万以下。\n",
+     [("孕产妇死亡率", 8.5, "/10万", "=", 2023, "actual"), ("孕产妇死亡率", 1.2, "百分点", "-=", 2023, "actual"),
+      ("居民健康素养水平", 28.6, "%", "=", 2023, "actual"), ("居民健康素养水平", 3, "百分点", "+=", 2023, "actual"),
+      ("孕产妇死亡率", 10, "/10万", "<=", 2024, "target")]),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), [c[1:] for c in ACTUAL_YEAR_CASES], ids=[c[0] for c in ACTUAL_YEAR_CASES])
+def test_an_actual_takes_the_year_it_reports(text: str, expected: list[tuple[Any, ...]]) -> None:
+    assert _rows(text) == expected
+
+
+SHORTFALL_CASES = [
+    # A shortfall (未完成/尚未/未达标/仍有…) reports what was not reached: neither a result nor a commitment.
+    ("review-shortfalls",
+     "2023年全市卫生健康工作总结\n三、存在的问题\n全年仍有未完成的27%任务，尚有27%的村卫生室未达标，"
+     "全市仍有12家乡镇卫生院尚未达到基本标准。家庭医生签约任务仅完成85%。\n",
+     [("家庭医生签约任务", 85, "%", "=", 2023, "actual")]),
+    # In a plan, the units an action covers stay a target (对7家市级公立医院开展考核).
+    ("plan-acts-on-the-shortfall",
+     "2024年全市卫生健康工作要点\n一、重点任务\n全市仍有12家乡镇卫生院尚未达到基本标准。针对尚未达标的15家村卫生室，"
+     "年内全部完成标准化建设。\n",
+     [("村卫生室", 15, "家", "=", 2024, "target")]),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), [c[1:] for c in SHORTFALL_CASES], ids=[c[0] for c in SHORTFALL_CASES])
+def test_a_shortfall_is_not_an_item(text: str, expected: list[tuple[Any, ...]]) -> None:
+    assert _rows(text) == expected

@@ -34,9 +34,12 @@ __all__ = [
     "PRE_CUES",
     "RATE_UNITS",
     "RELATIVE_YEARS",
+    "REPORTED_CHANGE",
     "RESPONSIBLE_LABELS",
     "REVIEW_HEADINGS",
     "SHARED_HEADS",
+    "SHORTFALL_CUES",
+    "SHORTFALL_STATE",
     "STRONG_UNITS",
     "SUBJECT_NOUNS",
     "TRAPS",
@@ -253,6 +256,12 @@ PAST_CUES = re.compile(
 # Openers that put a whole sentence in the past: 今年以来，…; 截至2022年底，…
 PAST_OPENERS = re.compile(r"(?:今年|年初|上半年|本年度?|当年|(?:19|20)\d{2}\s*年)以来|截至|截止")
 FUTURE_CUES = re.compile(r"力争|确保|争取|计划|预计|拟|力求|努力|到\s*(?:19|20)\d{2}\s*年|年底前|以前|之前|届时")
+# A level stated (为8.5/10万) and then compared with last year (，较上年下降…): a report, even in a plan.
+REPORTED_CHANGE = re.compile(r"(?:为|是)\s*\d[^，,；;。]{0,12}[，,]\s*(?:较|比|与|同比)")
+# Shortfalls: what was not reached is neither a result nor a commitment (未完成的27%任务).
+SHORTFALL_CUES = re.compile(r"未完成|尚未|未达标|未达到|未实现|未建成|未落实|未开展|没有完成|没有达到")
+# A shortfall stated as the present state (仍有12家…, 尚有27%…未达标): never a commitment either.
+SHORTFALL_STATE = re.compile(r"(?:仍然?|尚|还)有\s*$")
 
 # ---------------------------------------------------------------- traps
 class Trap(NamedTuple):

@@ -23,12 +23,12 @@ __all__ = [
 # and next year's plan ("2021年工作总结和2022年工作要点") is a plan.
 DOC_TYPES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("工作要点", re.compile(r"工作要点|要点")),
-    ("工作计划", re.compile(r"工作计划")),
+    ("工作计划", re.compile(r"工作计划|工作思路|工作打算")),
     ("工作安排", re.compile(r"工作安排|重点任务|任务清单|任务分解|任务分工")),
     ("实施方案", re.compile(r"实施方案|行动方案|工作方案|方案")),
     ("规划", re.compile(r"规划|纲要")),
     ("实施意见", re.compile(r"实施意见|指导意见|意见")),
-    ("工作总结", re.compile(r"工作总结|工作回顾|总结|回顾|报告|综述|工作情况|进展情况|完成情况|年报")),
+    ("工作总结", re.compile(r"工作总结|工作回顾|总结|回顾|报告|综述|工作情况|进展情况|完成情况|年报|公报")),
 )
 
 # Five-year plans by name → (first year, last year).
@@ -50,7 +50,7 @@ _ISSUED = (
     re.compile(r"(?:发布|印发|成文)(?:日期|时间)\s*[:：]?\s*((?:19|20)\d{2})\s*[-年./]"),
 )
 _SPAN_IN_TITLE = re.compile(r"((?:19|20)\d{2})\s*(?:年)?\s*[-—–~～至到]\s*((?:19|20)\d{2})\s*年?")
-_PLAN_WORDS = re.compile(r"要点|计划|安排|方案")
+_PLAN_WORDS = re.compile(r"要点|计划|安排|方案|思路|打算")
 _ANY_YEAR = re.compile(r"(?:19|20)\d{2}")
 _PROSE = re.compile(r"[。；！？]")  # a title is rarely a sentence
 _BOOK_TITLE = re.compile(r"《[^》]*》")  # a document a line cites is not the line's kind

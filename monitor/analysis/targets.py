@@ -25,8 +25,11 @@ from monitor.analysis.cues import (
     PAST_OPENERS,
     PLAN_HEADINGS,
     RELATIVE_YEARS,
+    REPORTED_CHANGE,
     RESPONSIBLE_LABELS,
     REVIEW_HEADINGS,
+    SHORTFALL_CUES,
+    SHORTFALL_STATE,
     YEAR_LIST,
     alternation,
 )
@@ -229,11 +232,16 @@ class _Context:
 _CLAUSE_MARK = re.compile(r"[，,；;。！？!?|｜\t]")
 
 
-def _clause_of(sentence: str, reading: Reading) -> str:
-    """The clause holding a reading: 已下达… in one clause says nothing of the next."""
+def _clause_span(sentence: str, reading: Reading) -> tuple[int, int]:
     starts = [m.end() for m in _CLAUSE_MARK.finditer(sentence, 0, reading.start)]
     end = _CLAUSE_MARK.search(sentence, reading.end)
-    return sentence[(starts[-1] if starts else 0):(end.start() if end else len(sentence))]
+    return (starts[-1] if starts else 0), (end.start() if end else len(sentence))
+
+
+def _clause_of(sentence: str, reading: Reading) -> str:
+    """The clause holding a reading: 已下达… in one clause says nothing of the next."""
+    start, end = _clause_span(sentence, reading)
+    return sentence[start:end]
 
 
 def _kind(doc: _Document, sentence: str, reading: Reading, mark: _Mark | None, context: _Context) -> TargetKind:
@@ -244,9 +252,23 @@ def _kind(doc: _Document, sentence: str, reading: Reading, mark: _Mark | None, c
         return TargetKind.TARGET
     if PAST_CUES.search(_clause_of(sentence, reading)) or PAST_OPENERS.search(head):
         return TargetKind.ACTUAL
+    if REPORTED_CHANGE.search(sentence):
+        return TargetKind.ACTUAL
     if context.section_kind is not None:
         return TargetKind.ACTUAL if context.section_kind == "review" else TargetKind.TARGET
     return TargetKind.ACTUAL if doc.review_doc else TargetKind.TARGET
+
+
+def _shortfall(sentence: str, reading: Reading, kind: TargetKind) -> bool:
+    """未完成的27%任务, 尚有27%未达标, 仍有12家…尚未达到: what was not reached is no item.
+
+    In a plan, the units an action covers stay a target (针对尚未达标的15家村卫生室…完成).
+    """
+    start, end = _clause_span(sentence, reading)
+    head, tail = sentence[start:reading.start], sentence[reading.end:end]
+    if SHORTFALL_CUES.search(tail) or SHORTFALL_STATE.search(head):
+        return True
+    return kind is TargetKind.ACTUAL and bool(SHORTFALL_CUES.search(head))
 
 
 def _governing(marks: list[_Mark], reading: Reading, context: _Context) -> _Mark | None:
@@ -287,9 +309,13 @@ def _sentence_targets(doc: _Document, block: Block, span: tuple[int, int], body:
     for index, reading in enumerate(readings):
         mark = by_year.get(index) or _governing(marks, reading, context)
         kind = _kind(doc, sentence, reading, mark, context)
+        if _shortfall(sentence, reading, kind):
+            continue
         in_review = context.section_kind == "review" or doc.review_doc
-        if mark is not None and mark.rule == "relative" and kind is TargetKind.ACTUAL and in_review:
-            mark = None  # 全年 in a review is the reviewed year, not the plan's
+        reviewed = context.section_year or doc.default_year(TargetKind.ACTUAL)
+        if (mark is not None and mark.rule == "relative" and kind is TargetKind.ACTUAL and in_review
+                and (reviewed is None or mark.year >= reviewed)):
+            mark = None  # 全年 in a review is the reviewed year, not the plan's (上年 stays the year before)
         year = mark.year if mark is not None else context.section_year or doc.default_year(kind)
         original = doc.text[block.body_start + span[0]:block.body_start + span[1]].strip()
         found.append(ExtractedTarget(
