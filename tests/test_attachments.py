@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import io
+import json
 import shutil
+import subprocess
+import sys
 import zipfile
+from pathlib import Path
 
 import pytest
 from pypdf import PdfWriter
@@ -22,6 +26,7 @@ from crawler.fixture_site.pages import asset_bytes
 DOCX = asset_bytes("gy2024_tasks.docx")
 PDF = asset_bytes("sn2024_indicators.pdf")
 XLSX = asset_bytes("shx2024_indicators.xlsx")
+PLANWATCH = str(Path(sys.executable).with_name("planwatch"))
 
 
 def test_docx_keeps_paragraphs_and_table_rows_in_order() -> None:
@@ -155,3 +160,53 @@ def test_rejoin_cjk_lines(text: str, expected: str) -> None:
 )
 def test_is_attachment_url(url: str, expected: bool) -> None:
     assert is_attachment_url(url) is expected
+
+
+def _docx_with_table(path: Path, title: str, rows: list[tuple[str, ...]]) -> None:
+    import docx
+
+    document = docx.Document()
+    document.add_paragraph(title)
+    document.add_paragraph("附件：主要指标")
+    table = document.add_table(rows=0, cols=len(rows[0]))
+    for row in rows:
+        for cell, value in zip(table.add_row().cells, row, strict=True):
+            cell.text = value
+    document.save(str(path))
+
+
+def _extract_json(path: Path) -> list[tuple[str, float, str, str, int, str]]:
+    done = subprocess.run([PLANWATCH, "extract", str(path), "--json"], capture_output=True, text=True, timeout=60,
+                          check=True)
+    return [(t["indicator"], t["value"], t["unit"], t["cmp"], t["deadline"], t["kind"]) for t in json.loads(done.stdout)]
+
+
+def test_extract_reads_each_row_of_a_docx_indicator_table(tmp_path: Path) -> None:
+    path = tmp_path / "主要指标.docx"
+    _docx_with_table(path, "2024年全市卫生健康工作要点", [
+        ("序号", "指标名称", "2023年", "目标值", "2025年"),
+        ("1", "人均预期寿命（岁）", "79.2", "80", "80.5"),
+        ("2", "孕产妇死亡率（/10万）", "9.8", "≤10", "≤9"),
+        ("3", "65岁及以上老年人健康管理率（%）", "68", "70以上", "≥72"),
+    ])
+    assert _extract_json(path) == [
+        ("人均预期寿命", 79.2, "岁", "=", 2023, "actual"), ("人均预期寿命", 80, "岁", "=", 2024, "target"),
+        ("人均预期寿命", 80.5, "岁", "=", 2025, "target"),
+        ("孕产妇死亡率", 9.8, "/10万", "=", 2023, "actual"), ("孕产妇死亡率", 10, "/10万", "<=", 2024, "target"),
+        ("孕产妇死亡率", 9, "/10万", "<=", 2025, "target"),
+        ("65岁及以上老年人健康管理率", 68, "%", "=", 2023, "actual"),
+        ("65岁及以上老年人健康管理率", 70, "%", ">=", 2024, "target"),
+        ("65岁及以上老年人健康管理率", 72, "%", ">=", 2025, "target"),
+    ]
+
+
+def test_extract_reads_a_docx_task_table_with_its_deadline_column(tmp_path: Path) -> None:
+    path = tmp_path / "任务清单.docx"
+    _docx_with_table(path, "2024年全县卫生健康重点工作任务清单", [
+        ("序号", "指标名称", "目标值", "完成时限"),
+        ("1", "适龄儿童免疫规划疫苗接种率", "≥95%", "2024年12月底"),
+        ("2", "新建村卫生室", "15个", "2024年10月"),
+    ])
+    assert _extract_json(path) == [
+        ("适龄儿童免疫规划疫苗接种率", 95, "%", ">=", 2024, "target"), ("村卫生室", 15, "个", "=", 2024, "target"),
+    ]

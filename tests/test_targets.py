@@ -187,3 +187,36 @@ SHORTFALL_CASES = [
 @pytest.mark.parametrize(("text", "expected"), [c[1:] for c in SHORTFALL_CASES], ids=[c[0] for c in SHORTFALL_CASES])
 def test_a_shortfall_is_not_an_item(text: str, expected: list[tuple[Any, ...]]) -> None:
     assert _rows(text) == expected
+
+
+
+def test_a_target_in_prose_and_again_in_its_indicator_table_is_two_items() -> None:
+    """One item per written quantity (GUIDE §1): the answer key (gd-shaoguan-2021-sswgh)
+    counts the prose target and its table cell separately, each a mention a later year may
+    change; the table's items keep the column's year and the cell's sign."""
+    text = (
+        "2024年全市卫生健康工作要点\n一、主要目标\n到2025年，全市每千人口执业（助理）医师数达到3.2人，"
+        "居民健康素养水平达到30%以上。\n"
+        "附表 主要指标\n指标名称\t单位\t2023年\t2025年目标值\n每千人口执业(助理)医师数\t人\t3.0\t3.2\n"
+        "城乡居民健康素养水平\t%\t27.5\t≥30\n"
+    )
+    assert _rows(text) == [
+        ("每千人口执业（助理）医师数", 3.2, "人", ">=", 2025, "target"),
+        ("居民健康素养水平", 30, "%", ">=", 2025, "target"),
+        ("每千人口执业(助理)医师数", 3.0, "人", "=", 2023, "actual"),
+        ("每千人口执业(助理)医师数", 3.2, "人", "=", 2025, "target"),
+        ("城乡居民健康素养水平", 27.5, "%", "=", 2023, "actual"),
+        ("城乡居民健康素养水平", 30, "%", ">=", 2025, "target"),
+    ]
+
+
+def test_a_doc_table_as_antiword_prints_it_is_read_row_by_row() -> None:
+    text = (
+        "2024年全市卫生健康工作要点\n附件：主要指标\n|序号 |指标名称                |2023年 |目标值 |2025年 |\n"
+        "|1    |人均预期寿命（岁）      |79.2   |80     |80.5   |\n|2    |孕产妇死亡率（/10万）   |9.8    |≤10    |≤9     |\n"
+    )
+    assert _rows(text) == [
+        ("人均预期寿命", 79.2, "岁", "=", 2023, "actual"), ("人均预期寿命", 80, "岁", "=", 2024, "target"),
+        ("人均预期寿命", 80.5, "岁", "=", 2025, "target"), ("孕产妇死亡率", 9.8, "/10万", "=", 2023, "actual"),
+        ("孕产妇死亡率", 10, "/10万", "<=", 2024, "target"), ("孕产妇死亡率", 9, "/10万", "<=", 2025, "target"),
+    ]
