@@ -40,19 +40,21 @@ import logging
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session, col, select
 
-from monitor.analysis.reposts import RepostIndex
-from monitor.analysis.version_analysis import VersionAnalysis, analyse_version
 from store.engine import session_scope
 from store.errors import StoreError
 from store.models import Document, Version, utcnow
 from store.search import index_pending
+
+if TYPE_CHECKING:  # imported where a version is analysed: datasketch and numpy cost ~0.5 s to import
+    from monitor.analysis.reposts import RepostIndex
+    from monitor.analysis.version_analysis import VersionAnalysis
 
 __all__ = ["AnalysisSummary", "Progress", "analyse_pending", "pending_version_ids"]
 
@@ -108,6 +110,8 @@ class _Reposts:
 
     def get(self, session: Session) -> RepostIndex:
         if self.index is None:
+            from monitor.analysis.reposts import RepostIndex
+
             self.index = RepostIndex.load(session)
         return self.index
 
@@ -132,6 +136,8 @@ def _record_failure(engine: Engine, version_id: int, message: str) -> None:
 
 def _analyse_one(engine: Engine, version_id: int, reposts: _Reposts) -> VersionAnalysis | None:
     """Analyse one version in its own transaction; None when another process got there first."""
+    from monitor.analysis.version_analysis import analyse_version
+
     with session_scope(engine) as session:
         version = session.exec(select(Version).where(Version.id == version_id).with_for_update()).first()
         if version is None or version.analysed_at is not None:
