@@ -53,6 +53,7 @@ def _phase(results: dict[str, Any], measured: Measured) -> Measured:
 
 def _cycle_size(pages: int, urlwatch: Path | None, quick: bool, work: Path, analysis_limit: int) -> dict[str, Any]:
     from bench.baselines.urlwatch_run import prepare, run_urlwatch
+    from bench.cycles import write_sources
     from bench.sitectl import SiteProcess
     from crawler.fixture_site.benchsite import BenchSite, bench_sources
 
@@ -62,7 +63,8 @@ def _cycle_size(pages: int, urlwatch: Path | None, quick: bool, work: Path, anal
     shape = BenchSite(pages)
     with SiteProcess(pages) as site:
         starts = [source.start_urls[0] for source in bench_sources(site.base_url, shape)]
-        crawl = _python("bench.cycles", "crawl", str(data_dir), site.base_url, str(pages))
+        sources = write_sources(work / f"sources-{pages}.json", site.base_url, pages)
+        crawl = _python("bench.cycles", "crawl", str(data_dir), str(sources))
         analyse = _python("bench.cycles", "analyse", str(data_dir), str(analysis_limit))
         for mode in ("reactor",) if quick else ("reactor", "reactorless"):
             _phase(phases, run_measured(f"bare-scrapy-{mode}", _python("bench.baselines.bare_scrapy", mode, *starts)))

@@ -1,8 +1,12 @@
 """One planwatch phase in this (child) process: a crawl of the bench sources, or the analysis.
 
-``python -m bench.cycles crawl DATA_DIR BASE_URL PAGES`` crawls the bench site's three
-sources with ``crawler.run.crawl_sources`` exactly as ``planwatch crawl`` does (an empty
-store gets Scrapy; a known one the lean revalidation pass, Scrapy only for what is new);
+``python -m bench.cycles crawl DATA_DIR SOURCES_JSON`` crawls the bench site's three
+sources (a JSON list the harness writes with :func:`write_sources`, so the measured
+process imports neither the bench site nor anything ``planwatch crawl`` would not) with
+``crawler.run.crawl_sources`` exactly as ``planwatch crawl`` does (an empty store gets
+Scrapy; a known one the lean revalidation pass, Scrapy only for what is new). The
+schema is migrated only when the store is not at the head revision yet, as a user runs
+``planwatch db upgrade`` once;
 ``python -m bench.cycles analyse DATA_DIR [LIMIT]`` runs ``analyse_pending`` (outline,
 targets, series, reposts, changes) over what the crawls stored, oldest plan years first,
 at most LIMIT versions (0: all). Analysis is never
@@ -23,7 +27,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-__all__ = ["BENCH_ENV", "bench_config", "main", "store_sizes"]
+__all__ = ["BENCH_ENV", "bench_config", "main", "store_sizes", "write_sources"]
 
 BENCH_ENV = {
     "PLANWATCH_CRAWL_AUTOTHROTTLE": "false",
@@ -72,18 +76,39 @@ def _growth(before: dict[str, int], after: dict[str, int]) -> dict[str, int]:
     return {key: after.get(key, 0) - before.get(key, 0) for key in after}
 
 
-def _crawl(data_dir: Path, base_url: str, pages: int) -> dict[str, Any]:
+def write_sources(path: Path, base_url: str, pages: int) -> Path:
+    """The bench site's sources for ``crawl``, as JSON at ``path``."""
     from crawler.fixture_site.benchsite import BenchSite, bench_sources
-    from crawler.run import crawl_sources
+
+    sources = [source.model_dump(mode="json") for source in bench_sources(base_url, BenchSite(pages))]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(sources, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+def _ready_store(url: str) -> None:
     from store.engine import make_engine
-    from store.migrate import upgrade
+    from store.errors import SchemaOutdated
+    from store.migrate import require_current
+
+    engine = make_engine(url)
+    try:
+        require_current(engine)
+    except SchemaOutdated:
+        from store.migrate import upgrade
+
+        upgrade(engine)
+    engine.dispose()
+
+
+def _crawl(data_dir: Path, sources_json: Path) -> dict[str, Any]:
+    from crawler.run import crawl_sources
+    from store.sources_config import SourceConfig
 
     config = bench_config(str(data_dir))
     config.ensure_data_dir()
-    engine = make_engine(config.database_url)
-    upgrade(engine)
-    engine.dispose()
-    sources = bench_sources(base_url, BenchSite(pages))
+    _ready_store(config.database_url)
+    sources = [SourceConfig.model_validate(raw) for raw in json.loads(sources_json.read_text(encoding="utf-8"))]
     before = store_sizes(data_dir, checkpoint=True)
     wall, cpu = time.perf_counter(), time.process_time()
     summaries = crawl_sources(config, sources, trigger="bench")
@@ -121,12 +146,12 @@ def _analyse(data_dir: Path, limit: int) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
-    if args[:1] == ["crawl"] and len(args) == 4:
-        result = _crawl(Path(args[1]), args[2], int(args[3]))
+    if args[:1] == ["crawl"] and len(args) == 3:
+        result = _crawl(Path(args[1]), Path(args[2]))
     elif args[:1] == ["analyse"] and len(args) in (2, 3):
         result = _analyse(Path(args[1]), int(args[2]) if len(args) == 3 else 0)
     else:
-        raise SystemExit("usage: python -m bench.cycles crawl DATA_DIR BASE_URL PAGES | analyse DATA_DIR [LIMIT]")
+        raise SystemExit("usage: python -m bench.cycles crawl DATA_DIR SOURCES_JSON | analyse DATA_DIR [LIMIT]")
     from bench.measure import peak_rss_mb
 
     print(json.dumps({**result, "peak_rss_mb": peak_rss_mb()}, ensure_ascii=False))
