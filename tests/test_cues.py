@@ -148,6 +148,7 @@ def test_change_baseline_makes_a_count_a_change(text: str, is_baseline: bool) ->
 # ---------------------------------------------------------------- deadlines
 
 DEADLINE_EXAMPLES = {
+    "as-of": ("截至2025年底，建成社区医院5家。", 2025),
     "by-year": ("到2025年，建成社区医院5家。", 2025),
     "before-year": ("2024年前建成社区医院5家。", 2024),
     "year-end": ("2022年底，建成社区医院5家。", 2022),
@@ -171,6 +172,13 @@ def test_deadline_rule(rule: cues.DeadlineRule) -> None:
     assert match is not None and int(match.group("year")) == year
     [target] = extract_targets(text, plan_year=2021)
     assert target.deadline == year
+
+
+@pytest.mark.parametrize(("text", "kind"), [("截至2023年底，全市共有医院56家。", "actual"),
+                                            ("截至2025年底，全市建成社区医院5家。", "target")])
+def test_as_of_a_year_reports_unless_the_year_is_ahead(text: str, kind: str) -> None:
+    [target] = extract_targets(text, plan_year=2023)
+    assert (target.kind.value, target.deadline) == (kind, int(text[2:6]))
 
 
 @pytest.mark.parametrize(("word", "offset"), cues.RELATIVE_YEARS)
@@ -240,6 +248,11 @@ def test_shortfall_state(head: str, state: bool) -> None:
 @pytest.mark.parametrize("text", ["力争建成", "确保达到", "争取新增", "计划完成", "预计达到", "到2025年", "年底前完成"])
 def test_future_cues(text: str) -> None:
     assert cues.FUTURE_CUES.search(text)
+
+
+@pytest.mark.parametrize("text", ["全年争取中央和省级资金", "争取专项债券", "计划生育家庭", "计划免疫接种"])
+def test_funds_won_and_names_are_no_future_cue(text: str) -> None:
+    assert not cues.FUTURE_CUES.search(text)
 
 
 # ---------------------------------------------------------------- traps

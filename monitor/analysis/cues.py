@@ -202,8 +202,10 @@ def _deadline(name: str, pattern: str) -> DeadlineRule:
 
 _Y = r"(?P<year>(?:19|20)\d{2})\s*年"
 # Years that govern what follows: 到2025年, 2022年底前, 2025年实现, 2022年全市…
+# 截至2023年底 states where things stand (a report when that year is not yet ahead of the plan).
 DEADLINE_RULES: tuple[DeadlineRule, ...] = (
-    _deadline("by-year", rf"(?:到|至|截至|截止到?|于|在)\s*{_Y}(?:底|末|年底|年末)?"),
+    _deadline("as-of", rf"(?:截至|截止到?)\s*{_Y}(?:底|末|年底|年末)?"),
+    _deadline("by-year", rf"(?:到|至|于|在)\s*{_Y}(?:底|末|年底|年末)?"),
     _deadline("before-year", rf"{_Y}(?:底|末|年底|年末|上半年|下半年)?(?:以?前|之前)"),
     _deadline("year-end", rf"{_Y}(?:底|末|年底|年末)"),
     _deadline("year-of", rf"{_Y}(?:底|末)?的"),
@@ -255,7 +257,11 @@ PAST_CUES = re.compile(
 )
 # Openers that put a whole sentence in the past: 今年以来，…; 截至2022年底，…
 PAST_OPENERS = re.compile(r"(?:今年|年初|上半年|本年度?|当年|(?:19|20)\d{2}\s*年)以来|截至|截止")
-FUTURE_CUES = re.compile(r"力争|确保|争取|计划|预计|拟|力求|努力|到\s*(?:19|20)\d{2}\s*年|年底前|以前|之前|届时")
+# 争取中央资金 (funds won) and 计划生育/计划免疫 (names) are no forward cue.
+FUTURE_CUES = re.compile(
+    r"力争|确保|争取(?!中央|省|市级|上级|国家|各级|专项|项目|资金|债券|到位|落实)|计划(?!生育|免疫|单列)|预计|拟|力求|努力"
+    r"|到\s*(?:19|20)\d{2}\s*年|年底前|以前|之前|届时"
+)
 # A level stated (为8.5/10万) and then compared with last year (，较上年下降…): a report, even in a plan.
 REPORTED_CHANGE = re.compile(r"(?:为|是)\s*\d[^，,；;。]{0,12}[，,]\s*(?:较|比|与|同比)")
 # Shortfalls: what was not reached is neither a result nor a commitment (未完成的27%任务).

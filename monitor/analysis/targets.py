@@ -248,7 +248,7 @@ def _kind(doc: _Document, sentence: str, reading: Reading, mark: _Mark | None, c
     head = sentence[: reading.start]
     if mark is not None and doc.plan_year is not None and mark.year < doc.plan_year:
         return TargetKind.ACTUAL
-    if FUTURE_CUES.search(head) or (mark is not None and mark.rule in _FORWARD_RULES):
+    if FUTURE_CUES.search(head) or (mark is not None and _forward(mark, doc.plan_year)):
         return TargetKind.TARGET
     if PAST_CUES.search(_clause_of(sentence, reading)) or PAST_OPENERS.search(head):
         return TargetKind.ACTUAL
@@ -269,6 +269,13 @@ def _shortfall(sentence: str, reading: Reading, kind: TargetKind) -> bool:
     if SHORTFALL_CUES.search(tail) or SHORTFALL_STATE.search(head):
         return True
     return kind is TargetKind.ACTUAL and bool(SHORTFALL_CUES.search(head))
+
+
+def _forward(mark: _Mark, plan_year: int | None) -> bool:
+    """到2025年 looks ahead; 截至2025年底 only when that year is after the plan's."""
+    if mark.rule == "as-of":
+        return plan_year is not None and mark.year > plan_year
+    return mark.rule in _FORWARD_RULES
 
 
 def _governing(marks: list[_Mark], reading: Reading, context: _Context) -> _Mark | None:
