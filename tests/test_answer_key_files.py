@@ -4,8 +4,10 @@ The key is what the extractor is scored against, so a typo in it silently moves 
 precision and recall figures. These tests check every YAML file against GUIDE.md: the
 schema and allowed values, that each document exists, that every annotated number (in
 some written form: 1.82万, 百分之九十, ９５, 两) and every trap string occurs in the text,
-that items are listed in text order, and the size of the key as a whole. They never
-import the extractor.
+that items are listed in text order, and the size of the key as a whole. The fresh
+set (answer_key/fresh, written after the extractor was tuned) is checked file by file
+like holdout/, but kept out of the held-out share and the size of the tuned key. They
+never import the extractor.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import yaml
 
 KEY_DIR = Path(__file__).resolve().parent / "golden" / "answer_key"
 HOLDOUT_DIR = KEY_DIR / "holdout"
+FRESH_DIR = KEY_DIR / "fresh"
 SEED_KEY_DIR = KEY_DIR / "seeds"
 SEED_NAMES = ("000_59ac99cd95a2254b", "001_4d5e862fd32e0444", "002_4a3de100b9f9aed8")
 
@@ -43,8 +46,17 @@ _MULTIPLIERS = {"万": 1e4, "亿": 1e8}
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
-def _written_keys() -> list[Path]:
+def _tuned_keys() -> list[Path]:
+    """The written key the extractor was tuned and scored against (holdout/ included)."""
     return sorted(KEY_DIR.glob("*.yaml")) + sorted(HOLDOUT_DIR.glob("*.yaml"))
+
+
+def _fresh_keys() -> list[Path]:
+    return sorted(FRESH_DIR.glob("*.yaml"))
+
+
+def _written_keys() -> list[Path]:
+    return _tuned_keys() + _fresh_keys()
 
 
 def _seed_keys() -> list[Path]:
@@ -233,13 +245,13 @@ def test_indicators_are_written_in_text(keyed_text: tuple[dict[str, Any], str]) 
 
 
 def _all_items() -> list[dict[str, Any]]:
-    return [item for path in _written_keys() + _seed_keys() for item in load_key(path)["targets"]]
+    return [item for path in _tuned_keys() + _seed_keys() for item in load_key(path)["targets"]]
 
 
 def test_key_is_large_enough() -> None:
     items = _all_items()
-    traps = sum(len(load_key(path)["traps"]) for path in _written_keys() + _seed_keys())
-    assert len(_written_keys()) >= 12, "at least 12 written plan texts"
+    traps = sum(len(load_key(path)["traps"]) for path in _tuned_keys() + _seed_keys())
+    assert len(_tuned_keys()) >= 12, "at least 12 written plan texts"
     assert len(items) >= 200, f"{len(items)} items (need 200 targets + actuals)"
     assert traps >= 40, f"{traps} traps planted (need 40)"
     kinds = {item["kind"] for item in items}
@@ -248,12 +260,27 @@ def test_key_is_large_enough() -> None:
 
 def test_about_a_third_is_held_out() -> None:
     held = len(sorted(HOLDOUT_DIR.glob("*.yaml")))
-    share = held / len(_written_keys())
-    assert 0.25 <= share <= 0.45, f"{held} of {len(_written_keys())} documents held out"
+    share = held / len(_tuned_keys())
+    assert 0.25 <= share <= 0.45, f"{held} of {len(_tuned_keys())} documents held out"
+
+
+def test_fresh_set_is_large_and_new() -> None:
+    """GUIDE.md, "fresh/": at least 8 new documents of 10-30 items, targets and actuals
+    both present, names and titles not reused from the tuned key."""
+    fresh = [load_key(path) for path in _fresh_keys()]
+    assert len(fresh) >= 8, f"{len(fresh)} fresh documents (need 8)"
+    for data in fresh:
+        assert 10 <= len(data["targets"]) <= 30, f"{data['document']}: {len(data['targets'])} items"
+    assert {item["kind"] for data in fresh for item in data["targets"]} == KINDS
+    tuned = [load_key(path) for path in _tuned_keys()]
+    reused = {data["document"] for data in fresh} & {data["document"] for data in tuned}
+    assert not reused, f"fresh names already used: {reused}"
+    retitled = {data["title"] for data in fresh} & {data["title"] for data in tuned}
+    assert not retitled, f"fresh titles already used: {retitled}"
 
 
 def test_every_text_has_a_key_and_seeds_are_not_copied() -> None:
-    for folder in (KEY_DIR, HOLDOUT_DIR):
+    for folder in (KEY_DIR, HOLDOUT_DIR, FRESH_DIR):
         for text in folder.glob("*.txt"):
             assert text.with_suffix(".yaml").is_file(), f"{text.name} has no YAML"
     assert sorted(path.stem for path in _seed_keys()) == list(SEED_NAMES)
