@@ -202,6 +202,7 @@ def setup_logging(
     *,
     stderr: bool = True,
     stderr_level: int | str | None = None,
+    stderr_quiet: tuple[str, ...] = (),
     to_file: bool = True,
     max_bytes: int = MAX_BYTES,
     backups: int = BACKUPS,
@@ -210,7 +211,9 @@ def setup_logging(
 
     Safe to call again (a child process, a test): planwatch's handlers are replaced,
     never added twice. ``stderr_level`` raises the bar for stderr only (``run --once``
-    shows warnings there and keeps the rest for the file). Returns the ``planwatch`` logger.
+    shows warnings there and keeps the rest for the file); loggers named in ``stderr_quiet``
+    (and their children) go to the file only, e.g. Scrapy's per-page errors that
+    ``planwatch crawl``'s table already counts. Returns the ``planwatch`` logger.
     """
     root = logging.getLogger()
     _remove_our_handlers(root)
@@ -221,6 +224,8 @@ def setup_logging(
         console = logging.StreamHandler(sys.stderr)
         if stderr_level is not None:
             console.setLevel(stderr_level)
+        if stderr_quiet:
+            console.addFilter(lambda record: not record.name.startswith(stderr_quiet))
         handlers.append(console)
     if to_file:
         handlers.append(SharedRotatingFileHandler(log_path(config), max_bytes, backups))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import signal
 import sys
 from collections.abc import Iterator
@@ -129,7 +130,9 @@ def command(app: AppContext, source_ids: tuple[str, ...], sources_file: Path | N
     from crawler.run import crawl_sources
     from monitor.logs import setup_logging
 
-    setup_logging(app.config, stderr=False)  # the table and one-line errors on the terminal; the whole story in the log file
+    # Warnings on the terminal (a dead run settled, a source's config), the whole story in
+    # the log file; Scrapy's per-page errors only there: the summary table counts them.
+    setup_logging(app.config, stderr_level=logging.WARNING, stderr_quiet=("scrapy", "twisted"))
     sources = select_sources(load_sources(sources_file or app.config.sources_file), source_ids)
     if not sources:
         raise ConfigError("no enabled source to crawl", hint="enable one in the sources file or name it with --source")
