@@ -12,6 +12,7 @@ from monitor.analysis.planmeta import (
     detect_plan_year,
     title_from_text,
 )
+from monitor.analysis.targets import extract_targets
 
 
 def test_title_skips_chrome_and_prefers_a_dated_plan_title() -> None:
@@ -52,6 +53,14 @@ def test_plan_horizon(title: str, last: int | None) -> None:
 )
 def test_plan_year_of_an_undated_title_from_the_issue(text: str, year: int) -> None:
     assert detect_plan_year("关于进一步完善医疗卫生服务体系的实施方案", text) == year
+
+
+def test_a_list_of_deadlines_in_the_opening_is_not_the_plans_year() -> None:
+    """到2025年和2030年，全区… are two deadlines; the plan itself was issued in 2021."""
+    text = "某某发〔2021〕46号\n一、总体目标\n到2025年和2030年，全区居民健康素养水平分别不低于25%和30%。"
+    assert detect_plan_year("健康某某行动实施方案", text) == 2021
+    targets = extract_targets("健康某某行动实施方案\n" + text)
+    assert [(t.deadline, t.kind.value) for t in targets] == [(2025, "target"), (2030, "target")]
 
 
 def test_five_year_plan_without_any_date_starts_its_period() -> None:

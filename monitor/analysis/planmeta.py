@@ -42,7 +42,8 @@ FIVE_YEAR_PLANS: dict[str, tuple[int, int]] = {
 
 _YEAR_IN_TITLE = re.compile(r"((?:19|20)\d{2})\s*年度?")
 # "2023年，全市…" opens a year's plan; "到2025年，全市…" states a deadline, not the plan's year.
-_YEAR_IN_OPENING = re.compile(r"(?<![到至前在])((?:19|20)\d{2})\s*年[,，]?\s*(?:全[市县区州省]|我[市县区州省]|全委|全局)")
+# Not a deadline: 到2025年，全市… nor the last of a list of them, 到2025年和2030年，全区…
+_YEAR_IN_OPENING = re.compile(r"(?<![到至前在和及与、])((?:19|20)\d{2})\s*年[,，]?\s*(?:全[市县区州省]|我[市县区州省]|全委|全局)")
 # Signals of when a document was issued: 〔2021〕35号, 2024年6月12日 on its own line, 发布日期:2021-12-20.
 _ISSUED = (
     re.compile(r"[〔\[［(（【]\s*((?:19|20)\d{2})\s*[〕\]］)）】]\s*\d+\s*号"),
