@@ -160,8 +160,8 @@ def _accepted(quantity: Quantity, window: str, following: str, tags: set[str]) -
         return _chinese_amount(quantity, window, following, tags)
     if quantity.value == 0 and not quantity.unit:
         return bool(tags & (_LEVEL_TAGS | {"eq"}))  # 孕产妇死亡率为0
-    if quantity.weak:
-        return bool(tags & _BEFORE_LEVEL_TAGS)  # 48小时内报告 is a rule; 缩短到12分钟 a level
+    if quantity.weak:  # 48小时内报告 is a rule; 缩短到12分钟 and 平均住院日为7.8天 are levels
+        return bool(tags & (_BEFORE_LEVEL_TAGS | {"eq"}))
     if quantity.unit in _NEEDS_CUE and not quantity.multiplied:
         return bool(tags & _LEVEL_TAGS - {"range"})  # 1—6月: a bare range is no quantity
     return True
@@ -271,8 +271,9 @@ def _elliptical(reading: Reading, previous: Reading | None) -> Reading:
 
 
 def _rate_unit(reading: Reading) -> Reading:
-    """孕产妇死亡率为零: the rate's national unit when the text gives none."""
-    if reading.unit:
+    """孕产妇死亡率为零: the rate's national unit when the text gives none (总和生育率
+    稳定在1.5左右 has none: a written number keeps the unit written)."""
+    if reading.unit or reading.value != 0:
         return reading
     for pattern, unit in RATE_UNITS:
         if re.search(pattern, reading.indicator):
