@@ -46,7 +46,7 @@ FULLWIDTH: dict[int, int] = str.maketrans("０１２３４５６７８９．％�
 _HAS_FULLWIDTH = re.compile("[" + re.escape("".join(chr(code) for code in FULLWIDTH)) + "]")
 _CN_RUN = rf"[{CN_DIGITS}]+(?:点[零〇一二三四五六七八九]+)?"
 _NUMBER = re.compile(
-    rf"百分之\s*(?P<pct>\d+(?:\.\d+)?|{_CN_RUN})"
+    rf"(?P<per>百分之|千分之|十万分之|万分之)\s*(?P<pct>\d+(?:\.\d+)?|{_CN_RUN})"
     r"|(?<![\d.])(?P<ar>\d{1,3}(?:,\d{3})+(?=\s*(?:万|亿|%|[\u4e00-\u9fff]))|\d+(?:\.\d+)?)(?![\d])"
     rf"|(?P<cn>(?<![{CN_DIGITS}])[一二两三四五六七八九十百千][{CN_DIGITS}]*(?:点[零〇一二三四五六七八九]+)?)"
     r"|(?<=[为是至到])(?P<zero>零)(?=\s*(?:[，,。；;！!]|$))"
@@ -69,6 +69,8 @@ _RANGE_SEP = re.compile(r"\s*(?:-|—|–|~|～|至|到)\s*")
 _ALIASES = dict(UNIT_ALIASES)
 _WEAK = frozenset(WEAK_UNITS)
 _MULTIPLIERS = {"万": 1e4, "亿": 1e8}
+# 百分之九十 → 90 %, 千分之五 → 5 ‰, 十万分之十二 → 12 /10万.
+_PER_WORDS = {"百分之": "%", "千分之": "‰", "十万分之": "/10万", "万分之": "/万"}
 
 
 @dataclass(frozen=True)
@@ -100,7 +102,7 @@ class Quantity:
 
 def has_number(text: str) -> bool:
     """A cheap test: could ``text`` hold a quantity at all (a digit, 百分之, 零, 三个…)?"""
-    if _DIGIT.search(text) or "百分之" in text or "零" in text:
+    if _DIGIT.search(text) or "分之" in text or "零" in text:
         return True
     return _CN_AMOUNT.search(text) is not None
 
@@ -172,7 +174,7 @@ class _Number:
     end: int
     value: float
     chinese: bool
-    percent: bool
+    per_unit: str  # the unit a 百分之/千分之 word gives ("" when none)
 
 
 def _number_at(text: str, pos: int) -> _Number | None:
@@ -180,7 +182,7 @@ def _number_at(text: str, pos: int) -> _Number | None:
     if match is None:
         return None
     if match.group("zero"):
-        return _Number(match.start(), match.end(), 0.0, True, False)
+        return _Number(match.start(), match.end(), 0.0, True, "")
     if match.group("cn"):
         tail = _TAIL.match(text, match.end())
         if tail is None or not (tail.group("unit") or tail.group("mult")):
@@ -189,7 +191,8 @@ def _number_at(text: str, pos: int) -> _Number | None:
     value = parse_number(written)
     if value is None:
         return None
-    return _Number(match.start(), match.end(), value, match.group("cn") is not None, match.group("pct") is not None)
+    per_unit = _PER_WORDS[match.group("per")] if match.group("per") else ""
+    return _Number(match.start(), match.end(), value, match.group("cn") is not None, per_unit)
 
 
 def _tail(text: str, number: _Number) -> tuple[int, float, str, bool, str]:
@@ -199,7 +202,7 @@ def _tail(text: str, number: _Number) -> tuple[int, float, str, bool, str]:
     value, multiplied = number.value, False
     if tail.group("mult"):
         value, multiplied = value * _MULTIPLIERS[tail.group("mult")], True
-    unit = "%" if number.percent else normalise_unit(tail.group("unit"))
+    unit = number.per_unit or normalise_unit(tail.group("unit"))
     end = number.end if not (tail.group("mult") or tail.group("infix") or tail.group("unit")) else tail.end()
     return end, value, unit, multiplied, tail.group("infix") or ""
 
