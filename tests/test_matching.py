@@ -282,6 +282,28 @@ def test_a_target_named_twice_pairs_with_the_one_in_the_same_sentence() -> None:
     assert same.change == "unchanged"  # 1/10万 and /10万 are one unit
 
 
+def test_an_indicator_repeated_in_a_table_is_not_removed_when_next_years_plan_names_it_once() -> None:
+    """2024's plan names 孕产妇死亡率 in its text and in two indicator tables, 2025's once."""
+    old = [t("孕产妇死亡率", 10, "/10万", C.LE, 2024), t("人均预期寿命", 80.2, "岁", C.GE, 2024),
+           t("孕产妇死亡率", 12, "1/10万", C.LE, 2024), t("人均预期寿命", 80.2, "岁", C.EQ, 2024),
+           t("孕产妇死亡率", 12, "/10万", C.LE, 2024), t("婴儿死亡率", 4.5, "‰", C.LE, 2024)]
+    new = [t("孕产妇死亡率", 11, "/10万", C.LE, 2025), t("人均预期寿命", 80.5, "岁", C.GE, 2025),
+           t("人均预期寿命", 81, "岁", C.GE, 2030), t("孕产妇死亡率", 11, "/10万", C.LE, 2025)]
+    rows = match_targets(old, new, old_year=2024, new_year=2025)
+    assert [(r.change, r.indicator, r.verdict) for r in rows] == [
+        ("changed", "孕产妇死亡率", "loosened (lower is better)"), ("changed", "人均预期寿命", "raised"),
+        ("added", "人均预期寿命", "added"),  # the 2030 target is another deadline: new
+        ("removed", "婴儿死亡率", "removed"),
+    ]
+
+
+def test_two_versions_of_one_page_keep_every_mention_so_a_table_edit_shows() -> None:
+    old = [t("孕产妇死亡率", 12, "/10万", C.LE, 2024), t("孕产妇死亡率", 12, "/10万", C.LE, 2024)]
+    new = [t("孕产妇死亡率", 12, "/10万", C.LE, 2024), t("孕产妇死亡率", 10, "/10万", C.LE, 2024)]
+    rows = match_targets(old, new, old_year=2024, new_year=2024)
+    assert sorted(r.change for r in rows) == ["changed", "unchanged"]
+
+
 def test_values_read_as_written_even_when_large_or_fractional() -> None:
     (row,) = match_targets([t("卫生健康投入", 350_000_000, "元")], [t("卫生健康投入", 420_000_000.0, "元")])
     assert row.summary == "卫生健康投入: ≥350000000元 (old) → ≥420000000元 (new), raised"

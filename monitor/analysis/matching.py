@@ -44,6 +44,7 @@ __all__ = [
     "ChangeName",
     "TargetChange",
     "TargetLike",
+    "first_mentions",
     "format_target",
     "indicator_similarity",
     "match_targets",
@@ -315,9 +316,16 @@ def match_targets(
     name the two sides in summaries (default: the years). ``regions`` are extra place
     names to strip from indicators (the documents' region and agency words). Result:
     pairs in the new list's order, then removed targets in the old list's order.
+
+    Between two plans of different years each side is read as :func:`first_mentions`:
+    a plan that repeats 孕产妇死亡率 in an indicator table has not set it twice, and the
+    repeat must not read as "removed" next year. Two versions of one page keep every
+    mention: an edit to the table alone is an edit.
     """
     years = (old_year, new_year)
     names = _labels(years, labels)
+    if old_year is not None and new_year is not None and old_year != new_year:  # two plans, not two versions
+        old, new = first_mentions(old, old_year, regions), first_mentions(new, new_year, regions)
     pairs = similar_pairs(
         old, new, regions=regions, accept=_pairable, score=lambda o, n, sim: _pair_score(o, n, sim, years)
     )
@@ -333,3 +341,21 @@ def match_targets(
     result.extend(_single(target, "removed", names[0]) for i, target in enumerate(old) if i not in paired_old)
     return result
 
+
+def first_mentions(targets: Sequence[TargetLike], year: int | None, regions: Sequence[str] = ()) -> list[TargetLike]:
+    """The targets without their repeated mentions, in text order.
+
+    A repeat names the same indicator (equal normalised name), is of the same kind, has
+    a compatible unit and the same deadline relative to the plan's year as an earlier
+    target; the first mention (the plan's text, usually, before its tables) stands for it.
+    """
+    kept: list[TargetLike] = []
+    seen: dict[tuple[str, str, int | str | None], list[TargetLike]] = {}
+    for target in targets:
+        key = (normalise_indicator(target.indicator, regions), str(target.kind), _relative_deadline(target.deadline, year))
+        earlier = seen.setdefault(key, [])
+        if any(units_compatible(target.unit, other.unit) for other in earlier):
+            continue
+        earlier.append(target)
+        kept.append(target)
+    return kept
