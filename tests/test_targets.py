@@ -220,3 +220,18 @@ def test_a_doc_table_as_antiword_prints_it_is_read_row_by_row() -> None:
         ("人均预期寿命", 80.5, "岁", "=", 2025, "target"), ("孕产妇死亡率", 9.8, "/10万", "=", 2023, "actual"),
         ("孕产妇死亡率", 10, "/10万", "<=", 2024, "target"), ("孕产妇死亡率", 9, "/10万", "<=", 2025, "target"),
     ]
+
+
+def test_a_cue_before_an_enumeration_of_counts_covers_each() -> None:
+    text = ("2025年全县卫生健康工作要点\n一、设备配置\n每个乡镇卫生院至少配备1台DR、1台彩超、1台全自动生化分析仪，"
+            "建成3个省级示范中医馆、5个市级优质中医馆。\n")
+    assert [(t.indicator, t.value, t.cmp.value) for t in extract_targets(text)] == [
+        ("DR", 1, ">="), ("彩超", 1, ">="), ("全自动生化分析仪", 1, ">="),
+        ("省级示范中医馆", 3, "="), ("市级优质中医馆", 5, "="),
+    ]
+
+
+def test_a_bare_delivering_verb_takes_the_object_of_the_clause_before() -> None:
+    text = "某县基层卫生三年行动方案（2023—2025年）\n二、重点任务\n三年内完成乡村医生全员轮训，累计培训不少于1200人次。\n"
+    [target] = extract_targets(text)
+    assert (target.indicator, target.value, target.cmp.value, target.deadline) == ("乡村医生全员轮训", 1200, ">=", 2025)

@@ -303,8 +303,25 @@ def read_sentence(sentence: str) -> list[Reading]:
                 found[index + 1].left = next_left  # the object is not the next item's name
             reading = _elliptical(_fallback(normal, span, reading, previous), previous)
             clause_readings.append(_rate_unit(reading))
+        clause_readings = _share_list_cue(normal, found, clause_readings)
         readings.extend(_share_grade_heads(_respectively(normal, span, found, clause_readings)))
     return _inherit_in_lists(normal, readings)
+
+
+_PRE_LEVEL = frozenset(("ge", "gt", "le", "lt", "approx"))
+
+
+def _share_list_cue(sentence: str, found: list[_Candidate], readings: list[Reading]) -> list[Reading]:
+    """至少配备1台DR、1台彩超: a cue before the first count of an enumeration covers each
+    count that follows right after a 、 with no cue of its own."""
+    carried: Comparator | None = None
+    for index, candidate in enumerate(found):
+        bare = index > 0 and sentence[candidate.left - 1:candidate.quantity.num_start].strip() == "、"
+        if bare and carried is not None and readings[index].cmp is Comparator.EQ:
+            readings[index] = replace(readings[index], cmp=carried)
+        elif not bare:
+            carried = readings[index].cmp if candidate.tags & _PRE_LEVEL else None
+    return readings
 
 
 _GRADE_ONLY = re.compile(r"^[\u4e00-\u9fff]{1,3}级$")
