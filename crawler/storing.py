@@ -1,8 +1,8 @@
 """Crawl results into the store: the one write path of the spider and the revalidation pass.
 
 The spider's items are written in small batches, one transaction each
-(``store.versions.record_fetch``: a version only when the normalised content
-changed), so a killed crawl keeps every batch it finished. 304s of the revalidation pass go in bulk
+(``store.versions.record_fetches``: a version only when the normalised content
+changed, a few statements per batch), so a killed crawl keeps every batch it finished. 304s of the revalidation pass go in bulk
 (``record_not_modified_many``). :func:`known_pages` loads what a source already
 has, with the validators for conditional requests.
 """
@@ -24,7 +24,12 @@ from store.engine import session_scope
 from store.kinds import FetchOutcome
 from store.models import Document, ListingPage, Source, utcnow
 from store.sources_config import SourceConfig
-from store.versions import record_fetch, record_not_modified, record_not_modified_many, record_seen
+from store.versions import (
+    record_fetches,
+    record_not_modified,
+    record_not_modified_many,
+    record_seen,
+)
 
 __all__ = ["DocumentStore", "KnownPage", "KnownPages", "known_pages", "sync_sources"]
 
@@ -118,14 +123,26 @@ def _listing(session: Session, source_id: str, item: ListingItem) -> None:
 
 
 def _record(session: Session, source_id: str, item: Any) -> FetchOutcome | None:
-    """One crawl item in the caller's transaction; None for list pages (no outcome)."""
-    if isinstance(item, DocumentItem):
-        return record_fetch(session, item.page).outcome
+    """One crawl item other than a document page in the caller's transaction; None for list pages."""
     if isinstance(item, NotModifiedItem):
         return _not_modified(session, item)
     if isinstance(item, ListingItem):
         _listing(session, source_id, item)
     return None
+
+
+def _record_items(session: Session, source_id: str, items: Sequence[Any]) -> list[FetchOutcome | None]:
+    """Crawl items in the caller's transaction, results in item order: document pages first,
+    all in one :func:`record_fetches`, then 304s and list pages one by one."""
+    results: list[FetchOutcome | None] = [None] * len(items)
+    documents = [(n, item.page) for n, item in enumerate(items) if isinstance(item, DocumentItem)]
+    if documents:
+        for (n, _), done in zip(documents, record_fetches(session, [page for _, page in documents]), strict=True):
+            results[n] = done.outcome
+    for n, item in enumerate(items):
+        if not isinstance(item, DocumentItem):
+            results[n] = _record(session, source_id, item)
+    return results
 
 
 class DocumentStore:
@@ -137,7 +154,7 @@ class DocumentStore:
 
     def save_document(self, item: DocumentItem) -> FetchOutcome:
         with session_scope(self.engine) as session:
-            return record_fetch(session, item.page).outcome
+            return record_fetches(session, [item.page])[0].outcome
 
     def save_not_modified(self, item: NotModifiedItem) -> FetchOutcome:
         with session_scope(self.engine) as session:
@@ -153,7 +170,7 @@ class DocumentStore:
         """
         try:
             with session_scope(self.engine) as session:
-                return [_record(session, self.source_id, item) for item in items]
+                return list(_record_items(session, self.source_id, items))
         except Exception as exc:
             if len(items) == 1:
                 return [exc]

@@ -9,14 +9,19 @@ from sqlmodel import Session
 from store.models import Blob
 from store.normalise import text_hash
 
-__all__ = ["get_text", "put_text"]
+__all__ = ["compress_text", "get_text", "put_text"]
+
+
+def compress_text(text: str) -> bytes:
+    """The stored form of a text (``Blob.data``)."""
+    return zlib.compress(text.encode("utf-8"), 6)
 
 
 def put_text(session: Session, text: str) -> str:
     """Store ``text`` unless an equal text is already stored; return its hash."""
     key = text_hash(text)
     if session.get(Blob, key) is None:
-        session.add(Blob(hash=key, data=zlib.compress(text.encode("utf-8"), 6), size=len(text)))
+        session.add(Blob(hash=key, data=compress_text(text), size=len(text)))
         session.flush()
     return key
 
