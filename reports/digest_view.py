@@ -38,6 +38,7 @@ __all__ = [
     "Section",
     "SectionSpec",
     "build_view",
+    "change_headline",
     "entry_for",
     "render_html",
     "render_text",
@@ -160,6 +161,22 @@ def _headline(kind: ChangeKind, title: str, indicator: str, summary: str, detail
         return summary or title
     values = {key: _target_text(detail.get(key)) for key in ("old", "new", "target", "actual")}
     return pattern.format(title=title, indicator=indicator, **values)
+
+
+def change_headline(change: Change, title: str = "") -> str:
+    """The Chinese one-line headline of a stored change (archive lists, the change page).
+
+    Falls back to the differ's summary when the change lacks what the headline names
+    (an old or new target in its detail, the document's title).
+    """
+    kind = ChangeKind(change.kind)
+    pattern = HEADLINES.get(kind)
+    detail = change.detail if isinstance(change.detail, dict) else {}
+    if pattern is None or ("{title}" in pattern and not title):
+        return change.summary or title
+    if any(f"{{{key}}}" in pattern and not isinstance(detail.get(key), dict) for key in ("old", "new", "target", "actual")):
+        return change.summary or title
+    return _headline(kind, title, change.indicator or "", change.summary, detail)
 
 
 @dataclass(frozen=True)

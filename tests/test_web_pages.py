@@ -37,7 +37,7 @@ def test_home_shows_recent_changes_newest_plans_and_failing_sources(web: Web) ->
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/html")
     text = _text(response.text)
-    assert "每千人口医疗卫生机构床位数 7→7.5张" in text  # a change summary
+    assert "每千人口医疗卫生机构床位数：≥7张 → ≥7.5张，要求提高" in text  # a change, as a Chinese headline
     assert "目标提高" in text  # its kind, in Chinese
     assert "贵阳市卫生健康局2024年工作要点" in text  # a newest plan
     problems = _rows(response.text.split("抓取出错的来源")[1].split("</table>")[0])
@@ -221,7 +221,9 @@ def test_changes_list_filters(web: Web, query: str, expected: set[str]) -> None:
 
 def test_one_change(web: Web) -> None:
     html = web.client.get(f"/changes/{web.archive.changes['edit']}").text
-    assert "已发布页面被修改" in html and "页面修改" in html
+    title = _doc(html).cssselect("h1")[0].text_content()
+    assert "页面修改：贵阳市卫生健康局2024年工作要点" in title  # the headline, in Chinese
+    assert "已发布页面被修改" in _text(html)  # the differ's own summary below it
     assert f"/compare/{web.archive.versions['2024']}/{web.archive.versions['2024b']}" in _links(html)
     assert "1 处修改：删去 3 字，新增 4 字" in _text(html)
     assert re.search(r"<del[^>]*>7\.5</del>", html) and re.search(r"<ins[^>]*>7\.86</ins>", html)  # the differ's excerpt

@@ -2,7 +2,7 @@
 
 Every page template extends ``web/base.html`` and gets ``urls`` (the only way it
 builds links), ``href`` (scraped URLs, only when http/https), ``tz`` (dates shown in the configured timezone), ``labels`` (Chinese
-names of change kinds) and ``nav`` (the menu entry to highlight).
+names of change kinds), ``headline`` (a change in one Chinese line) and ``nav`` (the menu entry to highlight).
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 
+from reports.digest_view import change_headline
 from reports.templating import render
 from reports.web.labels import CHANGE_LABELS, CHANGE_MARKS
 from reports.web.state import get_state
@@ -38,6 +39,7 @@ def page(request: Request, template: str, *, status: int = 200, nav: str = "", *
         urls=state.urls,
         tz=state.timezone,
         labels=CHANGE_LABELS,
+        headline=change_headline,
         marks=CHANGE_MARKS,
         nav=nav,
         href=external_href,
