@@ -3,6 +3,8 @@ an undated title (document number, signing date, 发布日期, five-year plan)."
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from monitor.analysis.planmeta import (
@@ -76,3 +78,9 @@ def test_five_year_plan_without_any_date_starts_its_period() -> None:
 )
 def test_doc_type(title: str, kind: str) -> None:
     assert detect_doc_type(title) == kind
+
+
+def test_a_five_year_plan_is_not_dated_by_the_review_year_in_its_opening() -> None:
+    opening = "一、发展基础\n“十三五”以来成就显著。2020年，全市人均预期寿命达到78.5岁。"
+    assert detect_plan_year("某市“十四五”卫生健康事业发展规划", opening) == 2021
+    assert detect_plan_year("某市“十四五”卫生健康事业发展规划", opening, date(2022, 1, 5)) == 2022

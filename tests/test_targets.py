@@ -235,3 +235,9 @@ def test_a_bare_delivering_verb_takes_the_object_of_the_clause_before() -> None:
     text = "某县基层卫生三年行动方案（2023—2025年）\n二、重点任务\n三年内完成乡村医生全员轮训，累计培训不少于1200人次。\n"
     [target] = extract_targets(text)
     assert (target.indicator, target.value, target.cmp.value, target.deadline) == ("乡村医生全员轮训", 1200, ">=", 2025)
+
+
+def test_a_change_on_a_base_year_names_the_indicator_alone() -> None:
+    text = "某市“十四五”卫生健康事业发展规划\n二、发展目标\n到2025年，人均预期寿命在2020年基础上提高1岁左右。\n"
+    [target] = extract_targets(text)
+    assert (target.indicator, target.value, target.cmp.value, target.deadline) == ("人均预期寿命", 1, "+=", 2025)

@@ -61,7 +61,7 @@ def alternation(words: tuple[str, ...] | list[str]) -> str:
 # ---------------------------------------------------------------- units
 # Counted units: a number followed by one of these is a quantity wherever it stands.
 STRONG_UNITS: tuple[str, ...] = (
-    "%", "‰", "/10万", "/万", "/千", "百分点", "万元", "亿元", "元", "岁", "张", "个", "家", "所",
+    "%", "‰", "/10万", "/万", "/千", "百分点", "千分点", "万元", "亿元", "元", "岁", "张", "个", "家", "所",
     "人次", "人", "名", "位", "项", "次", "篇", "例", "期", "支", "台", "辆", "场", "户", "份",
     "床", "处", "平方米", "公里", "批", "对", "套", "座", "本", "组", "间", "条", "件", "册",
     "株", "剂", "剂次", "人份", "场次", "批次", "户次", "台次", "班次", "管", "瓶", "吨", "亩", "平方公里", "千米", "米", "倍", "级", "种", "类", "枚",
@@ -74,6 +74,7 @@ WEAK_UNITS: tuple[str, ...] = ("小时", "分钟", "秒", "天", "日", "周", "
 # Written forms that mean the same unit: (as written, unit reported).
 UNIT_ALIASES: tuple[tuple[str, str], ...] = (
     ("个百分点", "百分点"),
+    ("个千分点", "千分点"),
     ("分/10万", "/10万"),
     ("/10万人", "/10万"),
     ("/十万", "/10万"),
@@ -186,7 +187,7 @@ CMP_RULES: tuple[CmpRule, ...] = (
     _cmp("less-than", "lt", "", Comparator.LT),
     _cmp("about", "approx", "", Comparator.APPROX),
 )
-CHANGE_UNITS: tuple[str, ...] = ("%", "百分点", "‰", "", "岁", "倍")
+CHANGE_UNITS: tuple[str, ...] = ("%", "百分点", "千分点", "‰", "", "岁", "倍")
 # 较上年增加5家, 同比减少3所: with a baseline, a count is a change too.
 CHANGE_BASELINE = re.compile(r"(?:较|比)\s*(?:上年|去年|上一年|(?:19|20)\d{2}\s*年)|同比")
 

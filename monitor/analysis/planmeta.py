@@ -6,6 +6,7 @@ All three come from tables below, tried in order; the first rule that matches wi
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from datetime import date
 
 from monitor.analysis.chrome import is_chrome_line
@@ -93,17 +94,26 @@ def detect_plan_year(title: str, text: str = "", published_on: date | None = Non
     years = [int(match) for match in _YEAR_IN_TITLE.findall(title)]
     if years:
         return max(years) if _PLAN_WORDS.search(title) else years[-1]
+    five_year = detect_plan_horizon(title)
+    first = None if five_year is None else five_year - 4
+    # A 十四五 plan is not for a year before its period (2020年，全市… opens its review).
+    for year in _dated_by(text, published_on):
+        if first is None or year >= first:
+            return year
+    return first
+
+
+def _dated_by(text: str, published_on: date | None) -> Iterator[int]:
+    """Years that may date an undated title, best first: the opening, the issue date."""
     opening = _YEAR_IN_OPENING.search(text[:3000])
     if opening:
-        return int(opening.group(1))
+        yield int(opening.group(1))
     if published_on is not None:
-        return published_on.year
+        yield published_on.year
     for pattern in _ISSUED:
         issued = pattern.search(text[:3000])
         if issued:
-            return int(issued.group(1))
-    five_year = detect_plan_horizon(title)
-    return None if five_year is None else five_year - 4
+            yield int(issued.group(1))
 
 
 def detect_plan_horizon(title: str) -> int | None:
