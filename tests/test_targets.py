@@ -241,3 +241,11 @@ def test_a_change_on_a_base_year_names_the_indicator_alone() -> None:
     text = "某市“十四五”卫生健康事业发展规划\n二、发展目标\n到2025年，人均预期寿命在2020年基础上提高1岁左右。\n"
     [target] = extract_targets(text)
     assert (target.indicator, target.value, target.cmp.value, target.deadline) == ("人均预期寿命", 1, "+=", 2025)
+
+
+def test_a_line_wrapped_with_indentation_keeps_its_cue_and_bullets_leave_the_name() -> None:
+    text = ("某县2024年卫生健康工作要点\n    一、深化改革\n    2.深化公立医院综合改革。县人民医院三、四级手术占比提高到\n"
+            "    25%，平均住院日控制在8.5天以内。\n    ● 肺结核患者成功治疗率达到90%；\n")
+    assert [(t.indicator, t.value, t.cmp.value) for t in extract_targets(text)] == [
+        ("县人民医院三、四级手术占比", 25, ">="), ("平均住院日", 8.5, "<="), ("肺结核患者成功治疗率", 90, ">="),
+    ]

@@ -43,7 +43,7 @@ _PREFIX = re.compile(rf"^(?:{alternation(FILLER_PREFIXES)})")
 # Suffixes as tuples, longest first: str.endswith is far cheaper than a regex anchored at $.
 _SUFFIXES = tuple(sorted({word for word in FILLER_SUFFIXES if len(word) > 1}, key=len, reverse=True))
 _SUFFIX_CHARS = tuple({word for word in FILLER_SUFFIXES if len(word) == 1})
-_EDGE = "、，,；;：:。 \t—-的和及与或等"
+_EDGE = "、，,；;：:。 \t—-的和及与或等●•▪■◆◇○□·"
 _ROW_NUMBER = re.compile(r"^\s*\d{1,3}(?:\s+|\s*[.．、]\s*(?!\d))")  # "1 新建社区医院": a task table's row number
 _PAREN_TAIL = re.compile(r"[（(][^()（）]*[)）]$")
 _LEADING_CUE = re.compile(rf"^(?:{alternation([word for word, _ in PRE_CUES if len(word) > 1])})")
