@@ -31,7 +31,7 @@ from typing import Any
 
 from bench.measure import REPO, WORK, Measured, load_average, machine_facts, run_measured
 
-__all__ = ["main", "run_all"]
+__all__ = ["main", "merge_rerun", "run_all"]
 
 EDIT_FRACTION = 0.05
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -105,6 +105,16 @@ def _archive(results: dict[str, Any], versions: int, requests: int, pg_url: str 
         results["archive-postgresql"] = {"skipped": f"{type(exc).__name__}: {exc}"}
 
 
+def _commit() -> str:
+    import subprocess
+
+    try:
+        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True,
+                              check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "?"
+
+
 def run_all(args: argparse.Namespace) -> dict[str, Any]:
     """Every measurement; returns the results the report is written from."""
     from bench.baselines.urlwatch_run import ensure_urlwatch
@@ -112,13 +122,17 @@ def run_all(args: argparse.Namespace) -> dict[str, Any]:
     started = datetime.now(UTC)
     urlwatch, why = (None, "skipped (--skip-urlwatch)") if args.skip_urlwatch else ensure_urlwatch()
     pg_url = None if args.skip_postgres else (os.environ.get("PLANWATCH_TEST_DATABASE_URL") or DEFAULT_PG)
-    results: dict[str, Any] = {"started": started.isoformat(timespec="seconds"), "quick": args.quick,
+    results: dict[str, Any] = {"started": started.isoformat(timespec="seconds"), "quick": args.quick, "commit": _commit(),
                                "command": args.command, "machine": machine_facts(pg_url), "urlwatch": why or "2.29",
                                "load_start": load_average(), "analysis_limit": args.analysis_limit,
                                "sizes": {}, "parts": {}}
     for pages in args.sizes:
         print(f"== {pages} plan pages", file=sys.stderr, flush=True)
         results["sizes"][str(pages)] = _cycle_size(pages, urlwatch, args.quick, args.work, args.analysis_limit)
+    if args.cycles_only:
+        results["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
+        results["load_end"] = load_average()
+        return results
     print("== parts", file=sys.stderr, flush=True)
     parts = results["parts"]
     documents = 20 if args.quick else 200
@@ -128,6 +142,14 @@ def run_all(args: argparse.Namespace) -> dict[str, Any]:
     results["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
     results["load_end"] = load_average()
     return results
+
+
+def merge_rerun(earlier: dict[str, Any], rerun: dict[str, Any]) -> dict[str, Any]:
+    """``earlier`` with the sizes ``rerun`` measured replaced, and the re-run noted in ``reruns``."""
+    merged = {**earlier, "sizes": {**earlier["sizes"], **rerun["sizes"]}}
+    note = {key: rerun.get(key) for key in ("command", "started", "finished", "load_start", "load_end", "commit")}
+    merged["reruns"] = [*earlier.get("reruns", []), {**note, "sizes": sorted(rerun["sizes"], key=int)}]
+    return merged
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -142,6 +164,11 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--work", type=Path, default=WORK, help="scratch folder for stores, WARCs, urlwatch caches (default bench/work)")
     parser.add_argument("--analysis-limit", type=int, default=1000,
                         help="analyse at most this many versions per analysis phase (0: all; default 1000, see NOTES.md)")
+    parser.add_argument("--cycles-only", action="store_true",
+                        help="measure the crawl cycles of --sizes only (no parts, no archive)")
+    parser.add_argument("--merge-into", type=Path, default=None, metavar="JSON",
+                        help="put the sizes measured into this earlier results file (its other figures kept, the "
+                             "re-run listed at the top of the report) and write the report from it")
     parser.add_argument("--render", type=Path, default=None, metavar="JSON",
                         help="measure nothing: write the report again from a results file (bench/work/last-results.json)")
     return parser
@@ -162,6 +189,11 @@ def main(argv: list[str] | None = None) -> None:
         args.archive_versions = 2000 if args.quick else 100_000
     args.command = shlex.join(["bash", "bench/run.sh", *raw])
     results = run_all(args)
+    args.work.mkdir(parents=True, exist_ok=True)
+    if args.merge_into is not None:
+        (args.work / "rerun-results.json").write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
+        results = merge_rerun(json.loads(args.merge_into.read_text(encoding="utf-8")), results)
+        args.merge_into.write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(render_report(results), encoding="utf-8")
     args.work.mkdir(parents=True, exist_ok=True)

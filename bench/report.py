@@ -214,6 +214,10 @@ def _machine_lines(results: dict[str, Any]) -> list[str]:
         f"SQLite {machine['sqlite']}, PostgreSQL {machine['postgresql']}, urlwatch {results['urlwatch']}",
         f"- 1-minute load average at start {_n(results['load_start'], 1)}, at end {_n(results.get('load_end'), 1)} "
         "(other developers' test runs share this machine; the load column shows it per phase)",
+        *(f"- Re-measured later: the cycle at {', '.join(f'{int(k):,}' for k in rerun['sizes'])} plan pages "
+          f"(`{rerun['command']}`, commit {rerun.get('commit') or '?'}, {rerun['started']} to {rerun.get('finished', '?')}, "
+          f"load {_n(rerun.get('load_start'), 1)} to {_n(rerun.get('load_end'), 1)}); every other figure is from the run above"
+          for rerun in results.get("reruns", [])),
     ]
 
 

@@ -64,3 +64,19 @@ def test_tiny_bench_run_writes_a_results_shaped_report(tmp_path: Path) -> None:
     assert unchanged["counts"]["new_versions"] == 0 and unchanged["added"]["warc"] == 0
     assert phases["planwatch-edited"]["report"]["counts"]["new_versions"] == 3
     assert results["parts"]["parts"]["report"]["digest"]["changes"] > 60
+
+
+def test_a_rerun_of_one_size_replaces_only_that_size_and_is_named_in_the_report(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.syspath_prepend(str(REPO))  # bench/ is run from the checkout, not installed
+    from bench.cli import merge_rerun
+    from bench.report import _machine_lines
+
+    earlier = json.loads((REPO / "bench" / "results.json").read_text(encoding="utf-8"))
+    rerun = {"command": "bash bench/run.sh --sizes 1000 --cycles-only", "started": "2026-11-26T00:10:00+00:00",
+             "finished": "2026-11-26T00:20:00+00:00", "load_start": 2.5, "load_end": 3.0, "commit": "abc1234",
+             "sizes": {"1000": {**earlier["sizes"]["1000"], "edited": 49}}}
+    merged = merge_rerun(earlier, rerun)
+    assert merged["sizes"]["1000"]["edited"] == 49 and merged["sizes"]["5000"] == earlier["sizes"]["5000"]
+    assert merged["parts"] == earlier["parts"] and merged["started"] == earlier["started"]
+    (line,) = [text for text in _machine_lines(merged) if text.startswith("- Re-measured")]
+    assert "1,000 plan pages" in line and "commit abc1234" in line and "load 2.5 to 3.0" in line
