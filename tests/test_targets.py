@@ -249,3 +249,8 @@ def test_a_line_wrapped_with_indentation_keeps_its_cue_and_bullets_leave_the_nam
     assert [(t.indicator, t.value, t.cmp.value) for t in extract_targets(text)] == [
         ("县人民医院三、四级手术占比", 25, ">="), ("平均住院日", 8.5, "<="), ("肺结核患者成功治疗率", 90, ">="),
     ]
+
+
+def test_places_paired_by_respectively_keep_the_object_after_it() -> None:
+    text = "2024年全市卫生健康工作要点\n一、重点任务\n东区、西区分别建成社区医院2家、3家。\n"
+    assert [(t.indicator, t.value) for t in extract_targets(text)] == [("东区社区医院", 2), ("西区社区医院", 3)]

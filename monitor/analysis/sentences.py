@@ -230,8 +230,11 @@ def _respectively(sentence: str, span: tuple[int, int], found: list[_Candidate],
     if len(group) < 2:
         return readings
     subjects = [name for name in split_subjects(sentence[found[group[0]].left:at]) if name not in FILLER_PREFIXES]
+    named = clean_indicator(sentence[at + len(_RESPECTIVELY):found[group[0]].quantity.num_start])
     if not subjects:  # 全市分别新增托位500个、800个: the name follows 分别
-        subjects = [name for name in [clean_indicator(sentence[at + len(_RESPECTIVELY):found[group[0]].quantity.num_start])] if name]
+        subjects = [named] if named else []
+    elif named and not any(INDICATOR_ENDINGS.search(subject) for subject in subjects):
+        subjects = [subject + named for subject in subjects]  # 东区、西区分别建成社区医院2家、3家
     if len(subjects) == 1:
         subjects = subjects * len(group)  # 居民健康素养水平分别不低于22%和30% (over years)
     if len(subjects) != len(group):
