@@ -148,6 +148,34 @@ def test_years_met_out_of_order_still_compare_and_report(sqlite_engine: Engine) 
     assert {c.document_id for c in _changes(sqlite_engine) if c.detail.get("scope") == "series"} == {newer.id}
 
 
+def _analyse_with(engine: Engine, run: object, url: str) -> None:
+    """Analyse the version of ``url`` as a run does (``run`` stands for one analysing process)."""
+    from monitor.analysis.version_analysis import AnalysisRun, analyse_version
+
+    assert isinstance(run, AnalysisRun)
+    with session_scope(engine) as session:
+        version = session.exec(select(Version).join(Document).where(Document.url == url)).one()
+        result = analyse_version(session, version, run)
+    run.apply(result)
+
+
+def test_a_plan_analysed_by_another_process_meanwhile_is_still_judged(any_engine: Engine) -> None:
+    from monitor.analysis.version_analysis import AnalysisRun
+
+    _fetch(any_engine, "http://gov.example/qx/2025.html", "next_year/2025.txt")  # reports 2024's actuals
+    _fetch(any_engine, "http://gov.example/qx/2024.html", "next_year/2024.txt")  # sets 2024's targets
+    _fetch(any_engine, "http://gov.example/qx/2025-review.html", "next_year/2025.txt")  # the same report again
+    ours, theirs = AnalysisRun(any_engine), AnalysisRun(any_engine)
+    _analyse_with(any_engine, ours, "http://gov.example/qx/2025.html")  # no 2024 targets yet: nothing to judge
+    _analyse_with(any_engine, theirs, "http://gov.example/qx/2024.html")  # judged against the 2025 report
+    _analyse_with(any_engine, ours, "http://gov.example/qx/2025-review.html")  # must see the 2024 plan now
+    with Session(any_engine) as session:
+        review = session.exec(select(Document).where(Document.url.endswith("2025-review.html"))).one()
+    judged = {(c.document_id, c.indicator): c.kind for c in _changes(any_engine) if c.kind in ("target-met", "target-missed")}
+    assert judged[(review.id, "人均预期寿命")] == "target-met" and judged[(review.id, "孕产妇死亡率")] == "target-missed"
+    assert len(judged) == 4  # the first report too, found when the 2024 plan was analysed
+
+
 def test_a_repost_on_another_site_is_linked_not_a_new_plan(any_engine: Engine) -> None:
     _fetch(any_engine, "http://gov.example/qx/2024.html", "repost/official.html")
     _fetch(any_engine, "http://news.example/a/123.html", "repost/news.html", source="news", when=T0 + timedelta(days=14))

@@ -9,11 +9,15 @@ from sqlalchemy.engine import Engine
 from monitor.analysis.chrome import strip_chrome
 from monitor.analysis.reposts import (
     MIN_CHARS,
+    PACKED_BYTES,
     REPOST_CONTAINMENT,
     REPOST_JACCARD,
     RepostIndex,
+    hash_shingles,
     overlap,
     pack_signature,
+    refresh_signatures,
+    shingle_hashes,
     shingles,
     signature,
     unpack_signature,
@@ -65,23 +69,38 @@ def test_the_real_news_site_capture_is_a_copy_of_its_clean_text(seeds_dir: Path)
         assert overlap(shingles((seeds_dir / other).read_text(encoding="utf-8")), shingles(capture))[0] < 0.1
 
 
-def test_signatures_pack_into_512_bytes_and_come_back_equal() -> None:
+def test_signatures_pack_into_516_bytes_and_come_back_equal() -> None:
     minhash = signature(shingles(_text("repost/official.html")))
     data = pack_signature(minhash)
-    assert len(data) == 512
-    assert unpack_signature(data).jaccard(minhash) == 1.0
+    assert len(data) == PACKED_BYTES == 516
+    unpacked = unpack_signature(data)
+    assert unpacked is not None and unpacked.jaccard(minhash) == 1.0
+    assert unpack_signature(data[4:]) is None  # an untagged signature of the old SHA-1 shingle hash
 
 
-def test_the_index_finds_copies_and_half_copies_but_not_other_plans() -> None:
+def test_shingle_hashes_are_the_hashes_of_the_shingles() -> None:
+    for name in ("repost/official.html", "repost/news.html", "next_year/2025.txt"):
+        text = _text(name)
+        hashes = shingle_hashes(text)
+        assert len(hashes) == len(shingles(text)) and list(hashes) == list(hash_shingles(shingles(text)))
+        assert signature(hashes).jaccard(signature(shingles(text))) == 1.0
+    pair = (_text("repost/news.html"), _text("repost/official.html"))
+    assert overlap(*map(shingle_hashes, pair)) == overlap(*map(shingles, pair))
+    assert len(shingle_hashes("关于召开会议的通知。" * 3)) == 0
+
+
+def test_the_index_proposes_copies_and_half_copies_and_forgets_removed_documents() -> None:
     index = RepostIndex()
     original = shingles(_text("repost/official.html"))
     index.put(1, signature(original))
     index.put(2, signature(shingles(_text("next_year/2025.txt"))))
-    assert index.candidates(signature(shingles(_text("repost/news.html")))) == [1]
+    # The next year's plan (Jaccard 0.31-0.35 with these) may be proposed too: the LSH is
+    # generous on purpose and find_original compares the texts (test_pipeline: not a repost).
+    assert index.candidates(signature(shingles(_text("repost/news.html"))))[:1] == [1]
     half = _text("repost/official.html")[: len(_text("repost/official.html")) * 6 // 10]
     assert 1 in index.candidates(signature(shingles(half)))
     index.remove(1)
-    assert index.candidates(signature(original)) == [] and len(index) == 1
+    assert 1 not in index.candidates(signature(original)) and len(index) == 1
 
 
 def test_the_index_is_rebuilt_from_stored_signatures_of_originals_only(sqlite_engine: Engine) -> None:
@@ -102,3 +121,21 @@ def test_the_index_is_rebuilt_from_stored_signatures_of_originals_only(sqlite_en
         copy = session.get(Document, 2)
         match = index.find_original(session, copy, shingles(_text("repost/news.html")))
     assert match is not None and match.original.id == 1 and match.similarity > 0.9
+
+
+def test_signatures_of_the_old_shingle_hash_are_rewritten_and_still_find_the_original(sqlite_engine: Engine) -> None:
+    with session_scope(sqlite_engine) as session:
+        session.add(Source(id="gov", name="gov"))
+        session.add(Source(id="news", name="news"))
+        session.flush()
+        text = _text("repost/official.html")
+        original = record_fetch(session, FetchedPage(url="http://gov.example/1", source_id="gov", text=text)).document
+        original.minhash = b"\x01" * 512  # what the SHA-1 shingle hash left in the store
+        record_fetch(session, FetchedPage(url="http://news.example/2", source_id="news", text=_text("repost/news.html")))
+    assert refresh_signatures(sqlite_engine) == 1 and refresh_signatures(sqlite_engine) == 0
+    with session_scope(sqlite_engine) as session:
+        stored = session.get(Document, 1)
+        assert stored is not None and stored.minhash == pack_signature(signature(shingle_hashes(text)))
+        index = RepostIndex.load(session)
+        match = index.find_original(session, session.get(Document, 2), shingle_hashes(_text("repost/news.html")))
+    assert len(index) == 1 and match is not None and match.original.id == 1

@@ -12,7 +12,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlmodel import Session
 
@@ -23,7 +23,7 @@ from monitor.analysis.change_rows import (
     target_from_row,
     text_edit_change,
 )
-from monitor.analysis.lookups import latest_analysed_version, region_targets, targets_of
+from monitor.analysis.lookups import RegionTargetCache, latest_analysed_version, targets_of
 from monitor.analysis.matching import match_targets
 from monitor.analysis.series import next_in_series, previous_in_series
 from monitor.analysis.targets import ExtractedTarget
@@ -37,7 +37,8 @@ __all__ = ["AnalysisContext", "attainment_changes", "edit_changes", "series_chan
 
 @dataclass(frozen=True)
 class AnalysisContext:
-    """One version being analysed: its document, text, extracted targets and place words."""
+    """One version being analysed: its document, text, extracted targets and place words,
+    and the run's cache of other documents' targets (:class:`RegionTargetCache`)."""
 
     session: Session
     document: Document
@@ -45,6 +46,7 @@ class AnalysisContext:
     text: str
     targets: list[ExtractedTarget]
     regions: list[str]
+    region_targets: RegionTargetCache = field(default_factory=RegionTargetCache)
 
 
 def _of_kind(targets: Sequence[ExtractedTarget], kind: TargetKind) -> list[ExtractedTarget]:
@@ -114,14 +116,16 @@ def _as_reporter(ctx: AnalysisContext) -> list[Change]:
     actuals = _of_kind(ctx.targets, TargetKind.ACTUAL)
     years = {year for a in actuals if (year := actual_year(a, plan_year=document.plan_year, doc_type=document.doc_type))}
     changes: list[Change] = []
-    for other in region_targets(ctx.session, document, kind=TargetKind.TARGET.value, years=years, plan_years=years):
-        if other.document.plan_year is not None and years and other.document.plan_year > max(years):
+    for other in ctx.region_targets.find(ctx.session, document, kind=TargetKind.TARGET.value, years=years, plan_years=years):
+        if other.plan_year is not None and years and other.plan_year > max(years):
             continue  # a plan written after the year cannot have set its target
-        found = assess_attainment([target_from_row(row) for row in other.rows], actuals,
-                                  target_plan_year=other.document.plan_year, actual_plan_year=document.plan_year,
-                                  actual_doc_type=document.doc_type, regions=ctx.regions)
-        changes += [attainment_change(document, ctx.version, item, target_document=other.document,
-                                      target_version_id=other.version_id) for item in found]
+        found = assess_attainment(other.targets, actuals, target_plan_year=other.plan_year,
+                                  actual_plan_year=document.plan_year, actual_doc_type=document.doc_type,
+                                  regions=ctx.regions)
+        target_document = ctx.session.get(Document, other.document_id) if found else None
+        if target_document is not None:
+            changes += [attainment_change(document, ctx.version, item, target_document=target_document,
+                                          target_version_id=other.version_id) for item in found]
     return changes
 
 
@@ -130,18 +134,20 @@ def _as_target_setter(ctx: AnalysisContext) -> list[Change]:
     document = ctx.document
     goals = _of_kind(ctx.targets, TargetKind.TARGET)
     years = {year for t in goals if (year := t.deadline if t.deadline is not None else document.plan_year)}
-    reporters = region_targets(ctx.session, document, kind=TargetKind.ACTUAL.value, years=years,
-                               plan_years=years | {year + 1 for year in years})
+    reporters = ctx.region_targets.find(ctx.session, document, kind=TargetKind.ACTUAL.value, years=years,
+                                        plan_years=years | {year + 1 for year in years})
     changes: list[Change] = []
     for other in reporters:
-        version = ctx.session.get(Version, other.version_id)
-        if version is None or (document.plan_year and other.document.plan_year and other.document.plan_year < document.plan_year):
+        if document.plan_year and other.plan_year and other.plan_year < document.plan_year:
             continue
-        found = assess_attainment(goals, [target_from_row(row) for row in other.rows], target_plan_year=document.plan_year,
-                                  actual_plan_year=other.document.plan_year, actual_doc_type=other.document.doc_type,
+        found = assess_attainment(goals, other.targets, target_plan_year=document.plan_year,
+                                  actual_plan_year=other.plan_year, actual_doc_type=other.doc_type,
                                   regions=ctx.regions)
-        changes += [attainment_change(other.document, version, item, target_document=document,
-                                      target_version_id=ctx.version.id or 0) for item in found]
+        reporter = ctx.session.get(Document, other.document_id) if found else None
+        version = ctx.session.get(Version, other.version_id) if found else None
+        if reporter is not None and version is not None:
+            changes += [attainment_change(reporter, version, item, target_document=document,
+                                          target_version_id=ctx.version.id or 0) for item in found]
     return changes
 
 

@@ -53,8 +53,7 @@ from store.models import Document, Version, utcnow
 from store.search import index_pending
 
 if TYPE_CHECKING:  # imported where a version is analysed: datasketch and numpy cost ~0.5 s to import
-    from monitor.analysis.reposts import RepostIndex
-    from monitor.analysis.version_analysis import VersionAnalysis
+    from monitor.analysis.version_analysis import AnalysisRun, VersionAnalysis
 
 __all__ = ["AnalysisSummary", "Progress", "analyse_pending", "pending_version_ids"]
 
@@ -102,24 +101,6 @@ def pending_version_ids(session: Session) -> list[int]:
     return [vid for vid in session.exec(statement).all() if vid is not None]
 
 
-class _Reposts:
-    """The repost index, loaded on first need and updated only after a commit."""
-
-    def __init__(self) -> None:
-        self.index: RepostIndex | None = None
-
-    def get(self, session: Session) -> RepostIndex:
-        if self.index is None:
-            from monitor.analysis.reposts import RepostIndex
-
-            self.index = RepostIndex.load(session)
-        return self.index
-
-    def apply(self, result: VersionAnalysis) -> None:
-        if self.index is not None and result.indexed is not None:
-            self.index.put(*result.indexed)
-
-
 def _one_line(exc: BaseException) -> str:
     text = " ".join(str(exc).split()) or type(exc).__name__
     return f"{type(exc).__name__}: {text}"[:_ERROR_CHARS]
@@ -134,7 +115,7 @@ def _record_failure(engine: Engine, version_id: int, message: str) -> None:
             session.add(version)
 
 
-def _analyse_one(engine: Engine, version_id: int, reposts: _Reposts) -> VersionAnalysis | None:
+def _analyse_one(engine: Engine, version_id: int, run: AnalysisRun) -> VersionAnalysis | None:
     """Analyse one version in its own transaction; None when another process got there first."""
     from monitor.analysis.version_analysis import analyse_version
 
@@ -142,14 +123,14 @@ def _analyse_one(engine: Engine, version_id: int, reposts: _Reposts) -> VersionA
         version = session.exec(select(Version).where(Version.id == version_id).with_for_update()).first()
         if version is None or version.analysed_at is not None:
             return None
-        return analyse_version(session, version, reposts.get)
+        return analyse_version(session, version, run)
 
 
-def _count(summary: AnalysisSummary, reposts: _Reposts, result: VersionAnalysis | None) -> None:
+def _count(summary: AnalysisSummary, run: AnalysisRun, result: VersionAnalysis | None) -> None:
     if result is None:
         summary.skipped += 1
         return
-    reposts.apply(result)
+    run.apply(result)
     summary.analysed += 1
     summary.changes.update(result.change_kinds)
 
@@ -170,10 +151,13 @@ def analyse_pending(engine: Engine, *, progress: Progress | None = None, limit: 
     with Session(engine) as session:
         pending = pending_version_ids(session)[:limit]
     summary = AnalysisSummary()
-    reposts = _Reposts()
+    if pending:  # what the versions share: the repost index, the region targets (version_analysis)
+        from monitor.analysis.version_analysis import AnalysisRun
+
+        run = AnalysisRun(engine)
     for done, version_id in enumerate(pending, 1):
         try:
-            _count(summary, reposts, _analyse_one(engine, version_id, reposts))
+            _count(summary, run, _analyse_one(engine, version_id, run))
         except IntegrityError:  # another process wrote the same findings first
             summary.skipped += 1
         except (StoreError, OperationalError):

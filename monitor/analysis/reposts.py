@@ -4,7 +4,7 @@ News and aggregator sites republish government plans with their own chrome, a le
 paragraph, full-width punctuation, sometimes the last paragraphs cut. Texts are
 compared as sets of 5-character shingles of the noise-stripped, NFKC-folded text
 without punctuation or spaces. Finding candidates uses datasketch's MinHash LSH: each
-document keeps the signature of its latest text (``Document.minhash``, 512 bytes), so
+document keeps the signature of its latest text (``Document.minhash``, 516 bytes), so
 the index is rebuilt from the store in one query per analysis run instead of re-reading
 every text. Candidates are then confirmed on the exact shingle sets.
 
@@ -16,28 +16,43 @@ shorter text's shingles lie in the other (a truncated copy, or a copy with a com
 added; the LSH finds copies holding about half of the text or more). Texts shorter than :data:`MIN_CHARS`
 (short notices look alike) and plans of different years are never reposts, and the
 original must be on another site (another source or another host).
+
+Shingles are hashed in numpy, not one by one in Python (:func:`shingle_hashes`: a
+polynomial over the 5 code points, then the MurmurHash3 64-bit finalizer), and the
+exact comparison works on those sorted 64-bit arrays. Signatures made with the
+earlier SHA-1 shingle hash (512 bytes, no tag) cannot be compared with these; they are
+rewritten from each document's latest text by :func:`refresh_signatures`, which the
+pipeline runs before an analysis run. An LSH candidate whose signature agrees with the
+new one in fewer than :data:`CANDIDATE_JACCARD` of its slots is not compared at all.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Collection
 from dataclasses import dataclass
+from typing import Any, TypeAlias
 from urllib.parse import urlsplit
 
 import numpy
 from datasketch import LeanMinHash, MinHash, MinHashLSH
+from sqlalchemy import func
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from store.engine import session_scope
 from store.models import Document
 from store.normalise import strip_noise
 from store.queries import latest_version
 from store.texts import get_text
 
 __all__ = [
+    "CANDIDATE_JACCARD",
     "LSH_THRESHOLD",
     "MIN_CHARS",
     "NUM_PERM",
+    "PACKED_BYTES",
     "REPOST_CONTAINMENT",
     "REPOST_JACCARD",
     "SCHEME",
@@ -45,8 +60,12 @@ __all__ = [
     "SHINGLE_CHARS",
     "RepostIndex",
     "RepostMatch",
+    "Shingles",
+    "hash_shingles",
     "overlap",
     "pack_signature",
+    "refresh_signatures",
+    "shingle_hashes",
     "shingles",
     "signature",
     "unpack_signature",
@@ -55,48 +74,130 @@ __all__ = [
 SHINGLE_CHARS = 5
 NUM_PERM = 128
 LSH_THRESHOLD = 0.4  # generous (a copy of half the text has Jaccard 0.5); confirmed on exact shingles
+# Candidates the LSH lets through below this estimated Jaccard are not compared: at 0.4 it
+# returns one plan in twenty at Jaccard 0.2 (two plans of one city's counties), while a
+# copy holding half the text has 0.5 (the estimate's standard error at 128 slots: 0.044).
+CANDIDATE_JACCARD = 0.3
 REPOST_JACCARD = 0.8
 REPOST_CONTAINMENT = 0.9
 MIN_CHARS = 200
 # datasketch 2's default scheme, named so stored signatures stay comparable after upgrades.
 SCHEME = "affine32"
 SEED = 1
+_TAG = b"fx64"  # shingles hashed by shingle_hashes (untagged 512-byte signatures used SHA-1)
+PACKED_BYTES = len(_TAG) + 4 * NUM_PERM
 
+Shingles: TypeAlias = "set[str] | numpy.ndarray[Any, numpy.dtype[numpy.uint64]]"
 _NOT_WORD = re.compile(r"[\W_]+")
+_MULTIPLIER = numpy.uint64(0x9E3779B97F4A7C15)
+_LOW32 = numpy.uint64(0xFFFFFFFF)
+_REFRESH_BATCH = 100
+
+
+def _folded(text: str) -> str:
+    return _NOT_WORD.sub("", unicodedata.normalize("NFKC", strip_noise(text)))
 
 
 def shingles(text: str) -> set[str]:
     """5-character shingles of the text without noise, punctuation, spaces; width folded."""
-    folded = _NOT_WORD.sub("", unicodedata.normalize("NFKC", strip_noise(text)))
+    folded = _folded(text)
     if len(folded) < MIN_CHARS:
         return set()
     return {folded[i : i + SHINGLE_CHARS] for i in range(len(folded) - SHINGLE_CHARS + 1)}
 
 
-def signature(items: set[str]) -> MinHash:
-    """The MinHash of a shingle set."""
-    minhash = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME)
-    if items:
-        minhash.update_batch([item.encode("utf-8") for item in sorted(items)])
+def _fmix64(values: numpy.ndarray[Any, numpy.dtype[numpy.uint64]]) -> numpy.ndarray[Any, numpy.dtype[numpy.uint64]]:
+    """MurmurHash3's 64-bit finalizer (wrapping multiplication is the intended arithmetic)."""
+    shift = numpy.uint64(33)
+    values = (values ^ (values >> shift)) * numpy.uint64(0xFF51AFD7ED558CCD)
+    values = (values ^ (values >> shift)) * numpy.uint64(0xC4CEB9FE1A85EC53)
+    return values ^ (values >> shift)
+
+
+def _window_hashes(codes: numpy.ndarray[Any, numpy.dtype[numpy.uint64]], count: int) -> numpy.ndarray[Any, numpy.dtype[numpy.uint64]]:
+    """Sorted distinct hashes of the ``count`` windows of SHINGLE_CHARS code points."""
+    hashes = numpy.zeros(count, dtype=numpy.uint64)
+    with numpy.errstate(over="ignore"):
+        for offset in range(SHINGLE_CHARS):
+            hashes = hashes * _MULTIPLIER + codes[offset : offset + count]
+        return numpy.unique(_fmix64(hashes))
+
+
+def _code_points(text: str) -> numpy.ndarray[Any, numpy.dtype[numpy.uint64]]:
+    return numpy.frombuffer(text.encode("utf-32-le"), dtype="<u4").astype(numpy.uint64)
+
+
+def shingle_hashes(text: str) -> numpy.ndarray[Any, numpy.dtype[numpy.uint64]]:
+    """The 64-bit hashes of :func:`shingles` (sorted, distinct), computed without building the set."""
+    folded = _folded(text)
+    if len(folded) < MIN_CHARS:
+        return numpy.empty(0, dtype=numpy.uint64)
+    return _window_hashes(_code_points(folded), len(folded) - SHINGLE_CHARS + 1)
+
+
+def hash_shingles(items: Collection[str]) -> numpy.ndarray[Any, numpy.dtype[numpy.uint64]]:
+    """The hashes :func:`shingle_hashes` gives these shingles (each of SHINGLE_CHARS characters)."""
+    if not items:
+        return numpy.empty(0, dtype=numpy.uint64)
+    codes = _code_points("".join(sorted(items))).reshape(-1, SHINGLE_CHARS)
+    hashes = numpy.zeros(len(codes), dtype=numpy.uint64)
+    with numpy.errstate(over="ignore"):
+        for offset in range(SHINGLE_CHARS):
+            hashes = hashes * _MULTIPLIER + codes[:, offset]
+        return numpy.unique(_fmix64(hashes))
+
+
+def _as_hashes(items: Shingles) -> numpy.ndarray[Any, numpy.dtype[numpy.uint64]]:
+    return hash_shingles(items) if isinstance(items, set) else items
+
+
+def signature(items: Shingles) -> MinHash:
+    """The MinHash of a shingle set (or of its :func:`shingle_hashes`: the same signature)."""
+    minhash = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME, hashfunc=int)
+    hashes = _as_hashes(items)
+    if len(hashes):
+        minhash.update_batch((hashes & _LOW32).tolist())  # affine32 pre-mixes its 32-bit input
     return minhash
 
 
 def pack_signature(minhash: MinHash) -> bytes:
-    """512 bytes: the affine32 scheme's hash values are 32-bit."""
-    return bytes(numpy.asarray(minhash.hashvalues, dtype="<u4").tobytes())
+    """516 bytes: a 4-byte tag naming the shingle hash, then 128 32-bit hash values."""
+    return _TAG + bytes(numpy.asarray(minhash.hashvalues, dtype="<u4").tobytes())
 
 
-def unpack_signature(data: bytes) -> LeanMinHash:
-    """A stored signature, ready for the LSH index (LeanMinHash: no permutations to build)."""
-    return LeanMinHash(seed=SEED, hashvalues=numpy.frombuffer(data, dtype="<u4"), scheme=SCHEME)
+def unpack_signature(data: bytes) -> LeanMinHash | None:
+    """A stored signature, ready for the LSH index; None when made with the old shingle hash."""
+    if len(data) != PACKED_BYTES or not data.startswith(_TAG):
+        return None
+    return LeanMinHash(seed=SEED, hashvalues=numpy.frombuffer(data[len(_TAG):], dtype="<u4"), scheme=SCHEME)
 
 
-def overlap(new: set[str], old: set[str]) -> tuple[float, float]:
+def overlap(new: Shingles, old: Shingles) -> tuple[float, float]:
     """(Jaccard, containment): containment is the share of the smaller set found in the other."""
-    if not new or not old:
+    if isinstance(new, set) and isinstance(old, set):
+        common, sizes = len(new & old), (len(new), len(old))
+    else:
+        first, second = _as_hashes(new), _as_hashes(old)
+        common, sizes = len(numpy.intersect1d(first, second, assume_unique=True)), (len(first), len(second))
+    if not min(sizes):
         return 0.0, 0.0
-    common = len(new & old)
-    return common / len(new | old), common / min(len(new), len(old))
+    return common / (sum(sizes) - common), common / min(sizes)
+
+
+def refresh_signatures(engine: Engine) -> int:
+    """Rewrite signatures made with the old shingle hash from each document's latest text; how many."""
+    with Session(engine) as session:
+        stale = [doc_id for doc_id in session.exec(
+            select(Document.id).where(col(Document.minhash).is_not(None), func.length(col(Document.minhash)) != PACKED_BYTES)
+        ).all() if doc_id is not None]
+    for start in range(0, len(stale), _REFRESH_BATCH):
+        with session_scope(engine) as session:
+            for document in session.exec(select(Document).where(col(Document.id).in_(stale[start : start + _REFRESH_BATCH]))):
+                version = latest_version(session, document.id or 0)
+                hashes = shingle_hashes(get_text(session, version.text_hash)) if version is not None else None
+                document.minhash = pack_signature(signature(hashes)) if hashes is not None and len(hashes) else None
+                session.add(document)
+    return len(stale)
 
 
 @dataclass(frozen=True)
@@ -122,44 +223,50 @@ class RepostIndex:
 
     def __init__(self) -> None:
         self._lsh = MinHashLSH(threshold=LSH_THRESHOLD, num_perm=NUM_PERM)
-        self._keys: set[int] = set()
+        self._values: dict[int, numpy.ndarray[Any, Any]] = {}  # the signatures, to estimate Jaccard
 
     @classmethod
     def load(cls, session: Session) -> RepostIndex:
-        """Every stored original's signature, read in one query."""
+        """Every stored original's signature, read in one query (old-hash signatures left out)."""
         index = cls()
         statement = select(Document.id, Document.minhash).where(
             col(Document.canonical_id).is_(None), col(Document.minhash).is_not(None)
         )
         for document_id, data in session.exec(statement).all():
-            if document_id is not None and data:
-                index.put(document_id, unpack_signature(data))
+            minhash = unpack_signature(data) if document_id is not None and data else None
+            if document_id is not None and minhash is not None:
+                index.put(document_id, minhash)
         return index
 
     def __len__(self) -> int:
-        return len(self._keys)
+        return len(self._values)
 
     def put(self, document_id: int, minhash: MinHash) -> None:
         """Index (or re-index) one original document."""
         self.remove(document_id)
         self._lsh.insert(document_id, minhash)
-        self._keys.add(document_id)
+        self._values[document_id] = numpy.asarray(minhash.hashvalues)
 
     def remove(self, document_id: int) -> None:
-        if document_id in self._keys:
+        if self._values.pop(document_id, None) is not None:
             self._lsh.remove(document_id)
-            self._keys.discard(document_id)
 
     def candidates(self, minhash: MinHash) -> list[int]:
-        return sorted(int(key) for key in self._lsh.query(minhash))
+        """Indexed documents whose signature is close enough to ``minhash`` to be compared."""
+        values = numpy.asarray(minhash.hashvalues)
+        close = (int(key) for key in self._lsh.query(minhash))
+        return sorted(key for key in close if numpy.count_nonzero(self._values[key] == values) >= CANDIDATE_JACCARD * NUM_PERM)
 
-    def find_original(self, session: Session, document: Document, items: set[str]) -> RepostMatch | None:
+    def find_original(
+        self, session: Session, document: Document, items: Shingles, minhash: MinHash | None = None
+    ) -> RepostMatch | None:
         """The earlier document on another site that ``document``'s text copies, if any.
 
         Candidates come from the LSH index; their metadata is checked in one query before
         any text is read, and only eligible texts are compared shingle by shingle.
         """
-        ids = self.candidates(signature(items)) if items else []
+        hashes = _as_hashes(items)
+        ids = self.candidates(minhash if minhash is not None else signature(hashes)) if len(hashes) else []
         if not ids:
             return None
         others = session.exec(select(Document).where(col(Document.id).in_(ids)).order_by(col(Document.id))).all()
@@ -168,7 +275,7 @@ class RepostIndex:
             version = latest_version(session, candidate.id or 0) if _eligible(document, candidate) else None
             if version is None:
                 continue
-            jaccard, contained = overlap(items, shingles(get_text(session, version.text_hash)))
+            jaccard, contained = overlap(hashes, shingle_hashes(get_text(session, version.text_hash)))
             if (jaccard >= REPOST_JACCARD or contained >= REPOST_CONTAINMENT) and (
                 best is None or jaccard > best.similarity
             ):

@@ -1,16 +1,18 @@
 """Analyse one stored version inside the caller's transaction (see pipeline.py for the order).
 
 The outline is built once and handed to ``extract_targets`` (bench/RESULTS.md: building it
-twice cost about 15 % of the extraction time on 30 KB plans).
+twice cost about 15 % of the extraction time on 30 KB plans). What the versions of one run
+share, the repost index and the region's targets, lives in :class:`AnalysisRun`, so a
+version's cost does not grow with the store (bench/NOTES.md, bench/analysis_scaling.py).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from datasketch import MinHash
 from sqlalchemy import insert
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, delete, select
 
 from monitor.analysis.change_rows import new_document_change, repost_change
@@ -20,29 +22,60 @@ from monitor.analysis.findings import (
     edit_changes,
     series_changes,
 )
-from monitor.analysis.lookups import previous_version
+from monitor.analysis.lookups import RegionTargetCache, as_stored, previous_version
 from monitor.analysis.matchrules import normalise_indicator
 from monitor.analysis.outline import Outline, build_outline
 from monitor.analysis.planmeta import detect_doc_type, detect_plan_year, title_from_text
-from monitor.analysis.reposts import RepostIndex, RepostMatch, pack_signature, shingles, signature
+from monitor.analysis.reposts import (
+    RepostIndex,
+    RepostMatch,
+    Shingles,
+    pack_signature,
+    refresh_signatures,
+    shingle_hashes,
+    signature,
+)
 from monitor.analysis.series import assign_series, region_words
 from monitor.analysis.targets import ExtractedTarget, extract_targets
 from store.kinds import TargetKind
 from store.models import Change, Document, Target, Version, utcnow
 from store.texts import get_text
 
-__all__ = ["IndexGetter", "VersionAnalysis", "analyse_version"]
-
-IndexGetter = Callable[[Session], RepostIndex]
+__all__ = ["AnalysisRun", "VersionAnalysis", "analyse_version"]
 
 
 @dataclass
 class VersionAnalysis:
-    """What analysing one version did; ``indexed`` goes into the repost index after commit."""
+    """What analysing one version did; ``indexed`` goes into the repost index and
+    ``document``, ``version`` and ``targets`` into the region's targets after commit."""
 
     version_id: int
     change_kinds: list[str] = field(default_factory=list)
     indexed: tuple[int, MinHash] | None = None
+    document: Document | None = None
+    version: Version | None = None
+    targets: list[ExtractedTarget] = field(default_factory=list)
+
+
+class AnalysisRun:
+    """What the versions of one analysis run share: the repost index (loaded on first need)
+    and the region targets; both are updated only after a version's commit (:meth:`apply`)."""
+
+    def __init__(self, engine: Engine) -> None:
+        refresh_signatures(engine)  # signatures of the old shingle hash, rewritten once
+        self.regions = RegionTargetCache()
+        self._reposts: RepostIndex | None = None
+
+    def reposts(self, session: Session) -> RepostIndex:
+        if self._reposts is None:
+            self._reposts = RepostIndex.load(session)
+        return self._reposts
+
+    def apply(self, result: VersionAnalysis) -> None:
+        if self._reposts is not None and result.indexed is not None:
+            self._reposts.put(*result.indexed)
+        if result.document is not None and result.version is not None:
+            self.regions.record(result.document, result.version, result.targets)
 
 
 def _fill_metadata(document: Document, version: Version, text: str) -> None:
@@ -60,23 +93,23 @@ def _store_targets(session: Session, ctx: AnalysisContext) -> None:
     rows = [
         {
             "version_id": ctx.version.id, "document_id": ctx.document.id, "position": position,
-            "indicator": target.indicator[:500], "indicator_norm": normalise_indicator(target.indicator, ctx.regions)[:500],
+            "indicator": target.indicator, "indicator_norm": normalise_indicator(target.indicator, ctx.regions)[:500],
             "value": target.value, "value_max": target.value_max, "unit": target.unit, "cmp": target.cmp.value,
             "deadline": target.deadline, "kind": target.kind.value, "sentence": target.sentence,
-            "section": target.section[:1000], "responsible": target.responsible,
+            "section": target.section, "responsible": target.responsible,
         }
-        for position, target in enumerate(ctx.targets)
+        for position, target in enumerate(map(as_stored, ctx.targets))
     ]
     if rows:
         session.execute(insert(Target), rows)
 
 
 def _check_repost(
-    session: Session, document: Document, items: set[str], first: bool, index: IndexGetter
+    session: Session, document: Document, hashes: Shingles, minhash: MinHash | None, run: AnalysisRun
 ) -> RepostMatch | None:
-    if not first or document.canonical_id is not None or not items:
+    if document.canonical_id is not None or minhash is None:
         return None
-    match = index(session).find_original(session, document, items)
+    match = run.reposts(session).find_original(session, document, hashes, minhash)
     if match is not None:
         document.canonical_id = match.original.id
     return match
@@ -113,24 +146,25 @@ def _extract(text: str, plan_year: int | None, outline: Outline) -> list[Extract
     return extract_targets(text, plan_year=plan_year, outline=outline)
 
 
-def analyse_version(session: Session, version: Version, index: IndexGetter) -> VersionAnalysis:
+def analyse_version(session: Session, version: Version, run: AnalysisRun) -> VersionAnalysis:
     """Outline, targets, series, repost check and Changes of one version; sets ``analysed_at``."""
     document = session.get(Document, version.document_id)
     if document is None:
         raise LookupError(f"version {version.id} has no document {version.document_id}")
+    run.regions.expire_if_changed(session)
     text = get_text(session, version.text_hash)
     _fill_metadata(document, version, text)
     outline = build_outline(text)
     version.outline = outline.to_json()
     ctx = AnalysisContext(session, document, version, text, _extract(text, document.plan_year, outline),
-                          region_words(document.region, document.agency))
+                          region_words(document.region, document.agency), run.regions)
     _store_targets(session, ctx)
     if document.series_id is None:
         assign_series(session, document)
     previous = previous_version(session, version)
-    items = shingles(text)
-    match = _check_repost(session, document, items, previous is None, index)
-    minhash = signature(items) if items else None
+    hashes = shingle_hashes(text)
+    minhash = signature(hashes) if len(hashes) else None
+    match = _check_repost(session, document, hashes, minhash, run) if previous is None else None
     document.minhash = pack_signature(minhash) if minhash is not None else None
     session.add(document)
     session.flush()
@@ -138,4 +172,4 @@ def analyse_version(session: Session, version: Version, index: IndexGetter) -> V
     version.analysed_at, version.analysis_error = utcnow(), None
     session.add(version)
     indexed = (document.id or 0, minhash) if minhash is not None and document.canonical_id is None else None
-    return VersionAnalysis(version.id or 0, kinds, indexed)
+    return VersionAnalysis(version.id or 0, kinds, indexed, document, version, ctx.targets)
