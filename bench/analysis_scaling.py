@@ -12,7 +12,8 @@ in this process (SQLite runs in-process, so its work counts; on PostgreSQL,
 ``--database-url``, the server's CPU is not counted and wall time is shown beside it).
 
 ``--profile`` analyses the largest size's versions a second time from a copy of the
-store taken before the measurement, under pyinstrument, and writes the profile as text
+store taken before the measurement, under pyinstrument sampling this process's CPU time
+(not wall time, which other work on a shared machine inflates), and writes the profile as text
 and HTML next to the results (``bench/work/analysis-scaling/``). The last stdout line is
 the JSON of every figure.
 """
@@ -115,6 +116,7 @@ def _checkpoint(folder: Path) -> Path:
 
 def _profile(folder: Path, copy: Path, out: Path) -> dict[str, Any]:
     from pyinstrument import Profiler
+    from pyinstrument.stack_sampler import get_stack_sampler
 
     from store.engine import make_engine
 
@@ -122,6 +124,7 @@ def _profile(folder: Path, copy: Path, out: Path) -> dict[str, Any]:
         leftover.unlink()
     shutil.copyfile(copy, folder / "planwatch.db")
     engine = make_engine(f"sqlite:///{folder}/planwatch.db")
+    get_stack_sampler().timer_func = time.process_time  # sample CPU time: the machine is shared
     profiler = Profiler(interval=0.002)
     figures = _analyse(engine, lambda: profiler)
     engine.dispose()
