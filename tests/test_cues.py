@@ -95,6 +95,12 @@ def test_pre_cue(word: str, tag: str) -> None:
     assert reading.cmp is _TAG_CMP[tag], (word, reading)
 
 
+@pytest.mark.parametrize("word", cues.CUE_LOOKALIKES)
+def test_a_word_ending_in_a_cue_is_no_cue(word: str) -> None:
+    [reading] = read_sentence(f"全年某项工作{word}1200人。")
+    assert reading.cmp is Comparator.EQ and reading.indicator.endswith(word), (word, reading)
+
+
 _POST_CMP = {"after-ge": Comparator.GE, "after-le": Comparator.LE, "after-about": Comparator.APPROX,
              "after-gt": Comparator.GT}
 

@@ -21,6 +21,7 @@ __all__ = [
     "CN_PREDICATES",
     "CN_UNITS",
     "CN_VERBS",
+    "CUE_LOOKALIKES",
     "DEADLINE_RULES",
     "FILLER_PREFIXES",
     "FILLER_SUFFIXES",
@@ -144,6 +145,13 @@ PRE_CUES: tuple[tuple[str, str], ...] = (
     ("至", "to"), ("到", "to"),
     # plain statements of a value
     ("为", "eq"), ("是", "eq"), ("占", "eq"),
+)
+
+# Words that end in a one-character cue but are no cue (家庭医生签约21.3万人 is no 约,
+# 已下达7238万元 no 达): read as words, and kept whole at the end of a name.
+CUE_LOOKALIKES: tuple[str, ...] = (
+    "签约", "预约", "节约", "履约", "特约", "制约", "合约", "下达", "送达", "传达", "抵达", "到达", "表达", "通达",
+    "成为", "作为", "行为", "认为",
 )
 
 # Post-cues: words right after the number and its unit ("余" sits between them: 2000余人次).

@@ -11,7 +11,13 @@ from __future__ import annotations
 
 import re
 
-from monitor.analysis.cues import FILLER_PREFIXES, FILLER_SUFFIXES, PRE_CUES, alternation
+from monitor.analysis.cues import (
+    CUE_LOOKALIKES,
+    FILLER_PREFIXES,
+    FILLER_SUFFIXES,
+    PRE_CUES,
+    alternation,
+)
 
 __all__ = ["KEEP_VERBS", "PREDICATES", "VERB_ONLY", "clean_indicator", "join_object", "split_subjects"]
 
@@ -91,7 +97,7 @@ def clean_indicator(text: str) -> str:
         name = _SCOPE.sub("", name)
         name = _PREFIX.sub("", name) if len(name) > 2 else name
         name = _strip_suffix(name)
-        name = name[:-1] if len(name) > 2 and name.endswith(_SUFFIX_CHARS) else name
+        name = name[:-1] if len(name) > 2 and name.endswith(_SUFFIX_CHARS) and not name.endswith(CUE_LOOKALIKES) else name
         name = _balanced(name)
         if name == before:
             break

@@ -23,6 +23,7 @@ from monitor.analysis.cues import (
     CN_PREDICATES,
     CN_UNITS,
     CN_VERBS,
+    CUE_LOOKALIKES,
     FILLER_PREFIXES,
     INDICATOR_ENDINGS,
     INFERRED_UNITS,
@@ -52,8 +53,8 @@ _SPACED_ROW = re.compile(r"^\s*[^\s，,。；;]{1,24}(?:[ \u3000]+[^\s，,。；
 _CELL_GAP = re.compile(r"[ \t\u3000|｜]+")
 # Cells of a row split by runs of spaces; a wrapped line's newline and indentation do not.
 _CLAUSE_END = re.compile(r"[，,；;：:。！？!?|｜\t]|(?<=\S)[ \u3000]{2,}(?=\S)")
-_PRE = re.compile(alternation([word for word, _ in PRE_CUES]))
-_PRE_TAGS = dict(PRE_CUES)
+_PRE = re.compile(alternation([*(word for word, _ in PRE_CUES), *CUE_LOOKALIKES]))
+_PRE_TAGS = dict(PRE_CUES) | dict.fromkeys(CUE_LOOKALIKES, "")
 _POST_TAGS = dict(POST_CUES)
 _CN_VERB = re.compile(rf"(?:{alternation(CN_VERBS)})\s*$")
 # How far (characters, spaces ignored) a cue may stand before its number.
@@ -100,6 +101,8 @@ def cue_tags(window: str) -> set[str]:
     level_end = -1
     for match in _PRE.finditer(compact):
         tag = _PRE_TAGS[match.group()]
+        if not tag:
+            continue  # 签约, 下达: a word, not the cue 约/达
         if tag in ("inc", "dec"):
             changes[tag] = match.end()
         reach = _REACH.get(tag, _DEFAULT_REACH) if len(match.group()) > 1 else 0  # 约 in 签约率 is no cue
