@@ -78,5 +78,7 @@ def test_a_rerun_of_one_size_replaces_only_that_size_and_is_named_in_the_report(
     merged = merge_rerun(earlier, rerun)
     assert merged["sizes"]["1000"]["edited"] == 49 and merged["sizes"]["5000"] == earlier["sizes"]["5000"]
     assert merged["parts"] == earlier["parts"] and merged["started"] == earlier["started"]
-    (line,) = [text for text in _machine_lines(merged) if text.startswith("- Re-measured")]
+    lines = [text for text in _machine_lines(merged) if text.startswith("- Re-measured")]
+    assert len(lines) == len(earlier.get("reruns", [])) + 1
+    line = lines[-1]
     assert "1,000 plan pages" in line and "commit abc1234" in line and "load 2.5 to 3.0" in line
