@@ -254,3 +254,12 @@ def test_a_line_wrapped_with_indentation_keeps_its_cue_and_bullets_leave_the_nam
 def test_places_paired_by_respectively_keep_the_object_after_it() -> None:
     text = "2024年全市卫生健康工作要点\n一、重点任务\n东区、西区分别建成社区医院2家、3家。\n"
     assert [(t.indicator, t.value) for t in extract_targets(text)] == [("东区社区医院", 2), ("西区社区医院", 3)]
+
+
+def test_a_table_header_naming_its_year_in_brackets() -> None:
+    text = ("某市健康城市建设三年行动方案（2023—2025年）\n附件\n主要指标\n序号\n指标名称\n基期值（2022年）\n2023年\n2024年\n"
+            "2025年（目标值）\n指标属性\n1\n经常参加体育锻炼人数比例（%）\n38\n≥39\n≥40\n≥42\n预期性\n")
+    assert _rows(text) == [
+        ("经常参加体育锻炼人数比例", 38, "%", "=", 2022, "actual"), ("经常参加体育锻炼人数比例", 39, "%", ">=", 2023, "target"),
+        ("经常参加体育锻炼人数比例", 40, "%", ">=", 2024, "target"), ("经常参加体育锻炼人数比例", 42, "%", ">=", 2025, "target"),
+    ]

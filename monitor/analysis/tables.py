@@ -20,7 +20,10 @@ from store.kinds import Comparator, TargetKind
 
 __all__ = ["TableItem", "table_items"]
 
-_YEAR_COLUMN = re.compile(r"^(?P<year>(?:19|20)\d{2})\s*年?\s*(?:目标值?|基期值?|现状值?|基数|实际值?|预期值?|值)?$")
+_COLUMN_WORDS = r"(?:目标值?|基期值?|基准值?|现状值?|基数|实际值?|预期值?|值)"
+# 2025年, 2025年目标值, 基期值（2022年）, 2020年(现状值): brackets are dropped before matching.
+_YEAR_COLUMN = re.compile(rf"^(?:{_COLUMN_WORDS}\s*)?(?P<year>(?:19|20)\d{{2}})\s*年?\s*{_COLUMN_WORDS}?$")
+_HEADER_BRACKETS = re.compile(r"[()（）]")
 _WORD_COLUMN = re.compile(r"^(?:目标值|规划目标|预期目标|基期值|基准值|现状值|基数|现状)$")
 _ACTUAL_WORDS = re.compile(r"基期|基准|现状|基数|实际")
 _HEADER_WORD = re.compile(r"^(?:类别|领域|序号|编号|指标|主要指标|指标名称|具体指标|单位|计量单位|指标属性|属性|性质|备注)$")
@@ -89,17 +92,21 @@ class _Column:
     actual: bool
 
 
+def _year_column(text: str) -> re.Match[str] | None:
+    return _YEAR_COLUMN.match(_HEADER_BRACKETS.sub("", text))
+
+
 def _header(cells: list[_Cell], plan_year: int | None) -> tuple[int, list[_Column], bool] | None:
     """(index after the header, value columns, has a unit column) of the first header in ``cells``."""
     for first, cell in enumerate(cells):  # noqa: B007 (first is used after the loop)
-        if _YEAR_COLUMN.match(cell.text) or _WORD_COLUMN.match(cell.text):
+        if _year_column(cell.text) or _WORD_COLUMN.match(cell.text):
             break
     else:
         return None
     columns, index, has_unit = [], first, any(c.text in ("单位", "计量单位") for c in cells[max(0, first - 6):first])
     while index < len(cells):
         text = cells[index].text
-        year_match = _YEAR_COLUMN.match(text)
+        year_match = _year_column(text)
         if year_match:
             year = int(year_match.group("year"))
             actual = bool(_ACTUAL_WORDS.search(text)) or (plan_year is not None and year < plan_year)
