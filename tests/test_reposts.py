@@ -4,11 +4,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from datasketch import MinHashLSH
 from sqlalchemy.engine import Engine
 
 from monitor.analysis.chrome import strip_chrome
 from monitor.analysis.reposts import (
+    CANDIDATE_JACCARD,
+    LSH_BANDS,
+    LSH_ROWS,
+    LSH_THRESHOLD,
     MIN_CHARS,
+    NUM_PERM,
     PACKED_BYTES,
     REPOST_CONTAINMENT,
     REPOST_JACCARD,
@@ -99,8 +105,25 @@ def test_the_index_proposes_copies_and_half_copies_and_forgets_removed_documents
     assert index.candidates(signature(shingles(_text("repost/news.html"))))[:1] == [1]
     half = _text("repost/official.html")[: len(_text("repost/official.html")) * 6 // 10]
     assert 1 in index.candidates(signature(shingles(half)))
+    index.put(3, signature(original))  # shares every band with document 1
     index.remove(1)
-    assert 1 not in index.candidates(signature(original)) and len(index) == 1
+    assert index.candidates(signature(original))[-1:] == [3] and 1 not in index.candidates(signature(original))
+    index.remove(3)
+    assert 3 not in index.candidates(signature(original)) and len(index) == 1
+
+
+def test_the_index_bands_signatures_as_datasketchs_lsh_does() -> None:
+    lsh = MinHashLSH(threshold=LSH_THRESHOLD, num_perm=NUM_PERM)
+    assert (lsh.b, lsh.r) == (LSH_BANDS, LSH_ROWS)
+    index = RepostIndex()
+    texts = [_text(name) for name in ("repost/official.html", "next_year/2024.txt", "next_year/2025.txt")]
+    for number, text in enumerate(texts):
+        index.put(number, signature(shingle_hashes(text)))
+        lsh.insert(number, signature(shingle_hashes(text)))
+    for text in [*texts, _text("repost/news.html"), texts[0][: len(texts[0]) // 2]]:
+        query = signature(shingle_hashes(text))
+        close = [key for key in sorted(lsh.query(query)) if query.jaccard(signature(shingle_hashes(texts[key]))) >= CANDIDATE_JACCARD]
+        assert index.candidates(query) == close
 
 
 def test_the_index_is_rebuilt_from_stored_signatures_of_originals_only(sqlite_engine: Engine) -> None:
