@@ -6,7 +6,8 @@ schema and allowed values, that each document exists, that every annotated numbe
 some written form: 1.82万, 百分之九十, ９５, 两) and every trap string occurs in the text,
 that items are listed in text order, and the size of the key as a whole. The fresh
 set (answer_key/fresh, written after the extractor was tuned) is checked file by file
-like holdout/, but kept out of the held-out share and the size of the tuned key. They
+like holdout/, but kept out of the held-out share and the size of the tuned key; so is
+the second fresh set (answer_key/fresh2, longer documents of up to 40 items). They
 never import the extractor.
 """
 
@@ -25,6 +26,7 @@ import yaml
 KEY_DIR = Path(__file__).resolve().parent / "golden" / "answer_key"
 HOLDOUT_DIR = KEY_DIR / "holdout"
 FRESH_DIR = KEY_DIR / "fresh"
+FRESH2_DIR = KEY_DIR / "fresh2"
 SEED_KEY_DIR = KEY_DIR / "seeds"
 SEED_NAMES = ("000_59ac99cd95a2254b", "001_4d5e862fd32e0444", "002_4a3de100b9f9aed8")
 
@@ -55,8 +57,12 @@ def _fresh_keys() -> list[Path]:
     return sorted(FRESH_DIR.glob("*.yaml"))
 
 
+def _fresh2_keys() -> list[Path]:
+    return sorted(FRESH2_DIR.glob("*.yaml"))
+
+
 def _written_keys() -> list[Path]:
-    return _tuned_keys() + _fresh_keys()
+    return _tuned_keys() + _fresh_keys() + _fresh2_keys()
 
 
 def _seed_keys() -> list[Path]:
@@ -279,8 +285,24 @@ def test_fresh_set_is_large_and_new() -> None:
     assert not retitled, f"fresh titles already used: {retitled}"
 
 
+def test_second_fresh_set_is_large_and_new() -> None:
+    """GUIDE.md, "fresh2/": at least 8 more documents of 10-40 items, targets and actuals
+    both present, names and titles used neither by the tuned key nor by fresh/."""
+    fresh2 = [load_key(path) for path in _fresh2_keys()]
+    assert len(fresh2) >= 8, f"{len(fresh2)} fresh2 documents (need 8)"
+    for data in fresh2:
+        count = len(data["targets"])
+        assert 10 <= count <= 40, f"{data['document']}: {count} items"
+    assert {item["kind"] for data in fresh2 for item in data["targets"]} == KINDS
+    earlier = [load_key(path) for path in _tuned_keys() + _fresh_keys()]
+    reused = {data["document"] for data in fresh2} & {data["document"] for data in earlier}
+    assert not reused, f"fresh2 names already used: {reused}"
+    retitled = {data["title"] for data in fresh2} & {data["title"] for data in earlier}
+    assert not retitled, f"fresh2 titles already used: {retitled}"
+
+
 def test_every_text_has_a_key_and_seeds_are_not_copied() -> None:
-    for folder in (KEY_DIR, HOLDOUT_DIR, FRESH_DIR):
+    for folder in (KEY_DIR, HOLDOUT_DIR, FRESH_DIR, FRESH2_DIR):
         for text in folder.glob("*.txt"):
             assert text.with_suffix(".yaml").is_file(), f"{text.name} has no YAML"
     assert sorted(path.stem for path in _seed_keys()) == list(SEED_NAMES)
