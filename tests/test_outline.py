@@ -148,6 +148,8 @@ def test_hot_search_word_row() -> None:
         "2022 年全市卫生健康工作要点",
         "一、总体要求",
         "全市浏览量较大的健康科普栏目达到10个以上，阅读量突破100万人次，形成品牌效应。",
+        "指标名称\t现状值\t目标值",  # a table's header row, not a hot-search list
+        "序号 重点任务 责任单位 完成时限",
     ],
 )
 def test_plan_lines_are_kept(line: str) -> None:

@@ -263,3 +263,18 @@ def test_a_table_header_naming_its_year_in_brackets() -> None:
         ("经常参加体育锻炼人数比例", 38, "%", "=", 2022, "actual"), ("经常参加体育锻炼人数比例", 39, "%", ">=", 2023, "target"),
         ("经常参加体育锻炼人数比例", 40, "%", ">=", 2024, "target"), ("经常参加体育锻炼人数比例", 42, "%", ">=", 2025, "target"),
     ]
+
+
+def test_a_two_row_table_header_groups_its_years_under_the_target_word() -> None:
+    text = ("某县卫生健康三年行动方案（2024—2026年）\n主要指标\n指标名称\t现状值\t目标值\n\t\t2024年\t2025年\t2026年\n"
+            "县域内就诊率（%）\t85\t87\t88\t90\n")
+    assert _rows(text) == [
+        ("县域内就诊率", 85, "%", "=", 2023, "actual"), ("县域内就诊率", 87, "%", "=", 2024, "target"),
+        ("县域内就诊率", 88, "%", "=", 2025, "target"), ("县域内就诊率", 90, "%", "=", 2026, "target"),
+    ]
+
+
+def test_a_task_table_row_takes_the_year_of_its_deadline_column() -> None:
+    text = ("2024年全县卫生健康重点工作任务清单\n序号\t指标名称\t目标值\t完成时限\n1\t适龄儿童免疫规划疫苗接种率\t≥95%\t2024年12月底\n"
+            "2\t新建村卫生室\t15个\t2025年6月底\n")
+    assert _rows(text) == [("适龄儿童免疫规划疫苗接种率", 95, "%", ">=", 2024, "target"), ("村卫生室", 15, "个", "=", 2025, "target")]

@@ -59,6 +59,8 @@ _LONG = 10_000
 
 # A hot-search list on its own line: two or more short words, no punctuation, no digits.
 _WORD_ROW = re.compile(r"^[\u4e00-\u9fffA-Za-z]{1,6}(?:[ \t\u3000]+[\u4e00-\u9fffA-Za-z]{1,6})+$")
+# ... unless it names a table's columns (指标名称 现状值 目标值, 序号 重点任务 责任单位).
+_COLUMN_NAMES = re.compile(r"指标|目标|现状|基期|基准|序号|单位|属性|时限|任务|项目|类别|领域")
 
 
 def is_chrome_line(line: str) -> bool:
@@ -74,7 +76,7 @@ def is_chrome_line(line: str) -> bool:
             continue
         if rule.pattern.search(stripped):
             return True
-    return size <= 60 and bool(_WORD_ROW.match(stripped))
+    return size <= 60 and bool(_WORD_ROW.match(stripped)) and not _COLUMN_NAMES.search(stripped)
 
 
 def strip_chrome(text: str) -> str:

@@ -27,6 +27,8 @@ _HEADER_BRACKETS = re.compile(r"[()（）]")
 _WORD_COLUMN = re.compile(r"^(?:目标值|规划目标|预期目标|基期值|基准值|现状值|基数|现状)$")
 _ACTUAL_WORDS = re.compile(r"基期|基准|现状|基数|实际")
 _HEADER_WORD = re.compile(r"^(?:类别|领域|序号|编号|指标|主要指标|指标名称|具体指标|单位|计量单位|指标属性|属性|性质|备注)$")
+# A task table (序号 重点任务 目标值 完成时限): its rows are read as sentences, each with its 完成时限.
+_TASK_COLUMN = re.compile(r"^(?:完成时限|时限|完成时间|时间节点|进度安排)$")
 _ATTRIBUTE = re.compile(r"^(?:预期性|约束性|指导性|倡导性|预期|约束)$")
 _VALUE = re.compile(
     r"^(?P<sym>≥|≤|>|<|＞|＜|不低于|不少于|不高于|不超过|大于|小于|超过)?\s*(?P<num>\d+(?:\.\d+)?)\s*(?P<unit>%|‰)?"
@@ -117,9 +119,18 @@ def _header(cells: list[_Cell], plan_year: int | None) -> tuple[int, list[_Colum
             break
         has_unit = has_unit or text in ("单位", "计量单位")
         index += 1
+    columns = [column for position, column in enumerate(columns) if not _groups_years(columns, position)]
     if plan_year is None and len(columns) > 1 and not any(column.actual for column in columns):
         columns = [_Column(column.year, position < len(columns) - 1) for position, column in enumerate(columns)]
     return index, columns, has_unit
+
+
+def _groups_years(columns: list[_Column], position: int) -> bool:
+    """现状值 目标值 over 2024年 2025年 2026年 (a two-row header): 目标值 only groups the
+    years after it (no year before it, two or more right after)."""
+    column, after = columns[position], columns[position + 1:position + 3]
+    return (column.year is None and not column.actual and len(after) == 2 and all(c.year is not None for c in after)
+            and not any(c.year is not None for c in columns[:position]))
 
 
 def _is_value(text: str) -> bool:
@@ -187,6 +198,8 @@ def table_items(text: str, blocks: list[Block], plan_year: int | None) -> tuple[
         if header is None or not header[1]:
             continue
         start, columns, has_unit = header
+        if any(_TASK_COLUMN.match(cell.text) for cell in run[:start + 3]):
+            continue
         found, rows = _rows(run, start, columns, has_unit, plan_year)
         if found:
             items.extend(found)
