@@ -36,12 +36,14 @@ PREDICATES: tuple[str, ...] = ("全覆盖", "覆盖", "达标", "完成", "落�
 
 _SPACE = re.compile(r"\s+")
 _TIME = re.compile(
-    r"在?\s*(?:(?:19|20)\d{2}\s*年|上年|去年|现有)?\s*的?基础上|(?:到|至|截至|截止到?|在|于)?\s*(?:19|20)\d{2}\s*年(?:底|末|年底|年末)?(?:以?前|之前|实现)?"
+    r"(?:到|至|截至|截止到?|在|于)?\s*(?:19|20)\d{2}\s*年(?:底|末|年底|年末)?(?:以?前|之前|实现)?"
     r"|(?:19|20)\d{2}\s*年?\s*[-—~～至到]\s*(?:19|20)\d{2}\s*年"
     r"|[前第]?[一二三四1-4]季度|上半年|下半年|\d{1,2}\s*[-—~～至到]\s*\d{1,2}\s*月"
     r"|年内|今年|全年|年度内|年底前|届时|(?<!以)上一?年度?|去年|本年度|[一二两三四五六七八九十\d]+年(?:内|来|间|中|(?=累计|共|[^\u4e00-\u9fff]|$))"
     r"|(?:较|比|同比|与|同)\s*(?:上年|去年|上一年|(?:19|20)\d{2}\s*年)(?:同期)?(?:相比|相较|比较)?|同比"
 )
+# 在2020年基础上 (searched only when 基础上 is there: a pattern free to start anywhere is slow).
+_BASE_ON = re.compile(r"在?\s*(?:(?:19|20)\d{2}\s*年|上年|去年|现有)?\s*的?基础上")
 _SCOPE = re.compile(
     r"^(?:(?:各|每个)(?:区|县|市|州|乡镇|街道|地|级|类)?|每(?:区|县|市|州|乡镇|街道))(?:[（(][^)）]{1,8}[)）])?(?:均|都)?"
 )
@@ -90,7 +92,8 @@ def _strip_suffix(name: str) -> str:
 
 def clean_indicator(text: str) -> str:
     """The name left when scope, time, cue and reaching words are stripped from ``text``."""
-    name = _TIME.sub("", _compact(_ROW_NUMBER.sub("", text)))
+    name = _compact(_ROW_NUMBER.sub("", text))
+    name = _TIME.sub("", _BASE_ON.sub("", name) if "基础上" in name else name)
     for _ in range(12):
         before = name
         name = name.strip(_EDGE)

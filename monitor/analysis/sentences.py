@@ -256,10 +256,12 @@ def _fallback(sentence: str, span: tuple[int, int], reading: Reading, previous: 
         return reading
     if previous is not None and reading.indicator in KEEP_VERBS:
         return reading  # 每年至少随访4次 after a rate: the visit is its own item
+    if previous is not None and previous.end > span[0]:
+        return replace(reading, indicator=previous.indicator)  # an item before it in its own clause
     earlier = clauses(sentence[: span[0]])
-    named = clean_indicator(sentence[slice(*earlier[-1])]) if earlier else ""
-    if previous is not None and (previous.end > earlier[-1][0] if earlier else True):
+    if previous is not None and (not earlier or previous.end > earlier[-1][0]):
         return replace(reading, indicator=previous.indicator)
+    named = clean_indicator(sentence[slice(*earlier[-1])]) if earlier else ""
     if len(named) > 1:  # 每万人口全科医生数翻一番，达到4人: the clause before has no number but the name
         return replace(reading, indicator=named)
     return replace(reading, indicator=previous.indicator) if previous is not None else reading

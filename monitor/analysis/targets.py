@@ -264,6 +264,8 @@ def _shortfall(sentence: str, reading: Reading, kind: TargetKind) -> bool:
 
     In a plan, the units an action covers stay a target (针对尚未达标的15家村卫生室…完成).
     """
+    if "未" not in sentence and "有" not in sentence:
+        return False  # every shortfall cue holds 未 or 有 (没有完成, 仍有)
     start, end = _clause_span(sentence, reading)
     head, tail = sentence[start:reading.start], sentence[reading.end:end]
     if SHORTFALL_CUES.search(tail) or SHORTFALL_STATE.search(head):
