@@ -278,3 +278,9 @@ def test_a_task_table_row_takes_the_year_of_its_deadline_column() -> None:
     text = ("2024年全县卫生健康重点工作任务清单\n序号\t指标名称\t目标值\t完成时限\n1\t适龄儿童免疫规划疫苗接种率\t≥95%\t2024年12月底\n"
             "2\t新建村卫生室\t15个\t2025年6月底\n")
     assert _rows(text) == [("适龄儿童免疫规划疫苗接种率", 95, "%", ">=", 2024, "target"), ("村卫生室", 15, "个", "=", 2025, "target")]
+
+
+def test_ji_yishang_in_a_respectively_subject_is_no_list() -> None:
+    text = "2024年全市卫生健康工作要点\n一、公共卫生\n65岁及以上老年人、0-6岁儿童健康管理率分别达到72%、90%。\n"
+    assert [(t.indicator, t.value) for t in extract_targets(text)] == [
+        ("65岁及以上老年人健康管理率", 72), ("0-6岁儿童健康管理率", 90)]

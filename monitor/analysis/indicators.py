@@ -138,9 +138,9 @@ def split_subjects(text: str) -> list[str]:
     depth = 0
     parts: list[str] = []
     current: list[str] = []
-    for char in text:
+    for at, char in enumerate(text):
         depth += (char in "(（《“") - (char in ")）》”")
-        if depth == 0 and char in "、和及与":
+        if depth == 0 and char in "、和及与" and text[at + 1:at + 3] not in ("以上", "以下"):  # 65岁及以上老年人
             parts.append("".join(current))
             current = []
             continue

@@ -223,7 +223,10 @@ def _distribute_head(subjects: list[str]) -> list[str]:
     if not starts:
         return subjects
     head = last[min(starts):]
-    return [s if INDICATOR_ENDINGS.search(s) else s + head for s in subjects[:-1]] + [last]
+    nouns = list(SUBJECT_NOUNS.finditer(last))
+    tail = last[nouns[-1].end():] if nouns else head  # 65岁及以上老年人、0-6岁儿童健康管理率: 老年人 takes 健康管理率
+    return [s if INDICATOR_ENDINGS.search(s) else s + (tail if SUBJECT_NOUNS.search(s[-3:]) and tail else head)
+            for s in subjects[:-1]] + [last]
 
 
 def _respectively(sentence: str, span: tuple[int, int], found: list[_Candidate], readings: list[Reading]) -> list[Reading]:
