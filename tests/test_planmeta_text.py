@@ -33,6 +33,13 @@ def test_title_is_not_a_table_row_or_a_sentence_citing_a_plan() -> None:
     assert title_from_text(text) == "某县2023年重点工作任务清单"
 
 
+def test_a_numbered_section_heading_is_never_the_title() -> None:
+    """A review's body (its title kept apart by the crawler) ends with 四、2024年工作打算: no plan title."""
+    body = "2023年，全市卫生健康系统各项工作取得新成效。\n一、主要指标完成情况\n县域内就诊率达到88.6%。\n四、2024年工作打算\n提升基层服务能力。"
+    assert detect_doc_type(title_from_text(body)) != "工作计划"
+    assert title_from_text("（一）2024年工作要点\n2024年全市卫生健康工作要点\n正文") == "2024年全市卫生健康工作要点"
+
+
 def test_title_falls_back_to_the_first_short_line() -> None:
     assert title_from_text("\n\n  某县卫生健康局  \n建成社区医院5家。\n") == "某县卫生健康局"
     assert title_from_text("") == ""

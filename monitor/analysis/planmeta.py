@@ -54,6 +54,8 @@ _ISSUED = (
 _SPAN_IN_TITLE = re.compile(r"((?:19|20)\d{2})\s*(?:年)?\s*[-—–~～至到]\s*((?:19|20)\d{2})\s*年?")
 _PLAN_WORDS = re.compile(r"要点|计划|安排|方案|思路|打算")
 _ANY_YEAR = re.compile(r"(?:19|20)\d{2}")
+# A numbered section heading (四、2024年工作打算, （二）, 3.) is part of a document, never its title.
+_SECTION_NUMBER = re.compile(r"[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[）)]|\d{1,2}\s*[.．、](?!\d)")
 _PROSE = re.compile(r"[。；！？]")  # a title is rarely a sentence
 _BOOK_TITLE = re.compile(r"《[^》]*》")  # a document a line cites is not the line's kind
 _TABULAR = re.compile(r"\t|[|｜]|\S {2,}\S|^[^\s，,。；;]{1,24}(?:[ \u3000]+[^\s，,。；;]{1,24}){2,}$")
@@ -62,11 +64,12 @@ _TABULAR = re.compile(r"\t|[|｜]|\S {2,}\S|^[^\s，,。；;]{1,24}(?:[ \u3000]+
 def title_from_text(text: str) -> str:
     """The title of a plain-text page: the first short line naming a kind of plan.
 
-    Page chrome is skipped; a line with a year wins (2023年全市卫生健康工作要点 over
+    Page chrome and numbered section headings are skipped; a line with a year wins (2023年全市卫生健康工作要点 over
     the 通知 that carries it); without any such line, the first line.
     """
     lines = [line.strip() for line in text[:4000].splitlines() if line.strip() and not is_chrome_line(line)]
-    short = [line for line in lines[:40] if len(line) <= 80 and not _TABULAR.search(line)]
+    short = [line for line in lines[:40] if len(line) <= 80 and not _TABULAR.search(line)
+             and not _SECTION_NUMBER.match(line)]
     titled = [line for line in short if detect_doc_type(_BOOK_TITLE.sub("", line))]
     dated = [line for line in titled if _ANY_YEAR.search(line)]
     headline = [line for line in dated if not _PROSE.search(line)]
