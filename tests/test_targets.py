@@ -284,3 +284,8 @@ def test_ji_yishang_in_a_respectively_subject_is_no_list() -> None:
     text = "2024年全市卫生健康工作要点\n一、公共卫生\n65岁及以上老年人、0-6岁儿童健康管理率分别达到72%、90%。\n"
     assert [(t.indicator, t.value) for t in extract_targets(text)] == [
         ("65岁及以上老年人健康管理率", 72), ("0-6岁儿童健康管理率", 90)]
+
+
+def test_per_capita_is_kept_whole_in_a_name() -> None:
+    [target] = extract_targets("2024年基本公共卫生服务项目实施方案\n二、资金管理\n县财政按照人均94元标准足额安排资金。\n")
+    assert target.indicator.endswith("人均") and (target.value, target.unit) == (94, "元")  # was 县财政按照人

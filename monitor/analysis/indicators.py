@@ -52,6 +52,8 @@ _PREFIX = re.compile(rf"^(?:{alternation(FILLER_PREFIXES)})")
 _SUFFIXES = tuple(sorted({word for word in FILLER_SUFFIXES if len(word) > 1}, key=len, reverse=True))
 _SUFFIX_CHARS = tuple({word for word in FILLER_SUFFIXES if len(word) == 1})
 _EDGE = "、，,；;：:。 \t—-的和及与或等●•▪■◆◇○□·"
+# Endings a one-character suffix must not be cut from: 签约 (约), 下达 (达), 人均 (均).
+_KEEP_WHOLE = (*CUE_LOOKALIKES, "人均", "户均", "床均", "日均")
 _ROW_NUMBER = re.compile(r"^\s*\d{1,3}(?:\s+|\s*[.．、]\s*(?!\d))")  # "1 新建社区医院": a task table's row number
 _PAREN_TAIL = re.compile(r"[（(][^()（）]*[)）]$")
 _LEADING_CUE = re.compile(rf"^(?:{alternation([word for word, _ in PRE_CUES if len(word) > 1])})")
@@ -100,7 +102,7 @@ def clean_indicator(text: str) -> str:
         name = _SCOPE.sub("", name)
         name = _PREFIX.sub("", name) if len(name) > 2 else name
         name = _strip_suffix(name)
-        name = name[:-1] if len(name) > 2 and name.endswith(_SUFFIX_CHARS) and not name.endswith(CUE_LOOKALIKES) else name
+        name = name[:-1] if len(name) > 2 and name.endswith(_SUFFIX_CHARS) and not name.endswith(_KEEP_WHOLE) else name
         name = _balanced(name)
         if name == before:
             break
