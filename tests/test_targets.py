@@ -289,3 +289,14 @@ def test_ji_yishang_in_a_respectively_subject_is_no_list() -> None:
 def test_per_capita_is_kept_whole_in_a_name() -> None:
     [target] = extract_targets("2024年基本公共卫生服务项目实施方案\n二、资金管理\n县财政按照人均94元标准足额安排资金。\n")
     assert target.indicator.endswith("人均") and (target.value, target.unit) == (94, "元")  # was 县财政按照人
+
+
+def test_an_undated_sentence_of_a_three_year_action_plan_takes_its_last_year() -> None:
+    text = ("某市卫生健康人才队伍建设三年行动计划（2024—2026年）\n二、主要措施\n"
+            "三年累计引进博士、硕士研究生100名以上；每年选派200名基层医务人员到三级医院进修。\n")
+    assert [(t.value, t.deadline) for t in extract_targets(text)] == [(100, 2026), (200, 2026)]
+
+
+def test_an_undated_sentence_of_a_health_action_takes_the_end_of_its_period() -> None:
+    text = "健康某区行动（2022—2030年）\n二、主要任务\n每年开展健康科普讲座不少于100场。\n"
+    assert [(t.value, t.deadline) for t in extract_targets(text)] == [(100, 2030)]
