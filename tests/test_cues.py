@@ -251,6 +251,13 @@ def test_shortfall_state(head: str, state: bool) -> None:
     assert bool(cues.SHORTFALL_STATE.search(head)) is state
 
 
+@pytest.mark.parametrize("opener", ["过去一年，", "过去的一年，", "一年来，", "刚刚过去的2023年，", "2023年以来，", "截至2023年底，"])
+def test_past_openers_report_the_year_before_a_plan(opener: str) -> None:
+    assert cues.PAST_OPENERS.search(opener)
+    [target] = extract_targets(f"2024年全市卫生健康工作要点\n{opener}全市新建社区医院5家。\n")
+    assert (target.kind.value, target.deadline) == ("actual", 2023)
+
+
 @pytest.mark.parametrize("text", ["力争建成", "确保达到", "争取新增", "计划完成", "预计达到", "到2025年", "年底前完成"])
 def test_future_cues(text: str) -> None:
     assert cues.FUTURE_CUES.search(text)
