@@ -251,7 +251,8 @@ def test_shortfall_state(head: str, state: bool) -> None:
     assert bool(cues.SHORTFALL_STATE.search(head)) is state
 
 
-@pytest.mark.parametrize("opener", ["过去一年，", "过去的一年，", "一年来，", "刚刚过去的2023年，", "2023年以来，", "截至2023年底，"])
+@pytest.mark.parametrize("opener", ["过去一年，", "过去的一年，", "一年来，", "刚刚过去的2023年，", "2023年以来，", "截至2023年底，",
+                                    "三年来，", "过去五年，"])
 def test_past_openers_report_the_year_before_a_plan(opener: str) -> None:
     assert cues.PAST_OPENERS.search(opener)
     [target] = extract_targets(f"2024年全市卫生健康工作要点\n{opener}全市新建社区医院5家。\n")

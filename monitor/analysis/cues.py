@@ -267,7 +267,8 @@ PAST_CUES = re.compile(
 # Openers that put a whole sentence in the past: 今年以来，…; 截至2022年底，…
 PAST_OPENERS = re.compile(
     r"(?:今年|年初|上半年|本年度?|当年|(?:19|20)\d{2}\s*年)以来|截至|截止"
-    r"|过去(?:的)?\s*(?:一|1)\s*年|(?<![\d一二三四五六七八九十])(?:一|1)\s*年来|过去的\s*(?:19|20)\d{2}\s*年"
+    r"|过去(?:的)?\s*[一二三四五六七八九十\d]{1,2}\s*年|(?<![\d一二三四五六七八九十])[一二三四五六七八九十\d]{1,2}\s*年来"
+    r"|过去的\s*(?:19|20)\d{2}\s*年"
 )
 # 争取中央资金 (funds won) and 计划生育/计划免疫 (names) are no forward cue.
 FUTURE_CUES = re.compile(
