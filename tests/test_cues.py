@@ -259,6 +259,14 @@ def test_past_openers_report_the_year_before_a_plan(opener: str) -> None:
     assert (target.kind.value, target.deadline) == ("actual", 2023)
 
 
+@pytest.mark.parametrize("verb", ["提高到", "提升至", "增加到", "增长至", "上升到", "扩大到", "下降到", "降低至", "减少到",
+                                  "缩短到", "压缩至"])
+def test_a_change_to_a_level_makes_the_level_after_from_an_actual(verb: str) -> None:
+    assert cues.CHANGE_TO.match(f"{verb}90") and cues.STARTING_LEVEL.search("覆盖率由")
+    first, second = extract_targets(f"2024年全市卫生健康工作要点\n某项服务覆盖率从80%{verb}90%。\n")
+    assert (first.kind.value, first.deadline, second.kind.value, second.deadline) == ("actual", 2023, "target", 2024)
+
+
 @pytest.mark.parametrize("text", ["力争建成", "确保达到", "争取新增", "计划完成", "预计达到", "到2025年", "年底前完成"])
 def test_future_cues(text: str) -> None:
     assert cues.FUTURE_CUES.search(text)

@@ -300,3 +300,12 @@ def test_an_undated_sentence_of_a_three_year_action_plan_takes_its_last_year() -
 def test_an_undated_sentence_of_a_health_action_takes_the_end_of_its_period() -> None:
     text = "健康某区行动（2022—2030年）\n二、主要任务\n每年开展健康科普讲座不少于100场。\n"
     assert [(t.value, t.deadline) for t in extract_targets(text)] == [(100, 2030)]
+
+
+def test_the_level_a_change_starts_from_is_an_actual() -> None:
+    text = ("2024年全市卫生健康工作要点\n一、重点工作\n县域内就诊率由85%提高到90%，基层医疗卫生机构诊疗量占比从55%提升至60%。\n"
+            "二、目标\n到2025年，人均预期寿命由2020年的78.1岁提高到80岁。\n")
+    assert [(t.value, t.cmp.value, t.deadline, t.kind.value) for t in extract_targets(text)] == [
+        (85, "=", 2023, "actual"), (90, ">=", 2024, "target"), (55, "=", 2023, "actual"), (60, ">=", 2024, "target"),
+        (78.1, "=", 2020, "actual"), (80, ">=", 2025, "target"),  # 2020年的 dates only the number right after it
+    ]

@@ -19,6 +19,7 @@ from typing import Any
 
 from monitor.analysis.cues import (
     BASELINE,
+    CHANGE_TO,
     DEADLINE_RULES,
     FUTURE_CUES,
     PAST_CUES,
@@ -30,6 +31,7 @@ from monitor.analysis.cues import (
     REVIEW_HEADINGS,
     SHORTFALL_CUES,
     SHORTFALL_STATE,
+    STARTING_LEVEL,
     YEAR_LIST,
     alternation,
 )
@@ -259,6 +261,12 @@ def _kind(doc: _Document, sentence: str, reading: Reading, mark: _Mark | None, c
     return TargetKind.ACTUAL if doc.review_doc else TargetKind.TARGET
 
 
+def _starting_level(sentence: str, reading: Reading) -> bool:
+    """由85%提高到90%: 85 is where things stand, not a commitment."""
+    return bool(STARTING_LEVEL.search(sentence[max(0, reading.start - 12):reading.start])
+                and CHANGE_TO.match(sentence, reading.end))
+
+
 def _shortfall(sentence: str, reading: Reading, kind: TargetKind) -> bool:
     """未完成的27%任务, 尚有27%未达标, 仍有12家…尚未达到: what was not reached is no item.
 
@@ -280,8 +288,9 @@ def _forward(mark: _Mark, plan_year: int | None) -> bool:
     return mark.rule in _FORWARD_RULES
 
 
-def _governing(marks: list[_Mark], reading: Reading, context: _Context) -> _Mark | None:
-    before = [mark for mark in marks if mark.pos < reading.start]
+def _governing(marks: list[_Mark], reading: Reading, context: _Context, spent: set[int]) -> _Mark | None:
+    """The year before the reading (2020年的 only for the first number after it), else after it."""
+    before = [mark for mark in marks if mark.pos < reading.start and not (mark.rule == "year-of" and mark.pos in spent)]
     if before:
         return before[-1]
     after = [mark for mark in marks if mark.pos >= reading.end]
@@ -314,10 +323,17 @@ def _sentence_targets(doc: _Document, block: Block, span: tuple[int, int], body:
     readings = read_sentence(sentence)
     marks = _marks(sentence, doc.plan_year)
     by_year = _years_for_lists(sentence, readings, context)
+    spent: set[int] = set()
     found = []
     for index, reading in enumerate(readings):
-        mark = by_year.get(index) or _governing(marks, reading, context)
-        kind = _kind(doc, sentence, reading, mark, context)
+        mark = by_year.get(index) or _governing(marks, reading, context, spent)
+        if mark is not None and mark.rule == "year-of":
+            spent.add(mark.pos)  # 由2020年的78.1岁提高到80岁: 2020 dates 78.1 only
+        if _starting_level(sentence, reading):
+            kind = TargetKind.ACTUAL
+            mark = mark if mark is not None and mark.rule == "year-of" else None  # 由2015年的76.2岁 keeps 2015
+        else:
+            kind = _kind(doc, sentence, reading, mark, context)
         if _shortfall(sentence, reading, kind):
             continue
         in_review = context.section_kind == "review" or doc.review_doc
