@@ -218,7 +218,8 @@ def test_plan_headings(heading: str) -> None:
 
 
 @pytest.mark.parametrize("text", ["已建成社区医院12家", "全年共完成筛查3万人", "截至2022年底全市共有医院56家",
-                                  "累计完成培训1200人次", "今年以来新增床位300张", "顺利完成改造15所"])
+                                  "累计完成培训1200人次", "今年以来新增床位300张", "顺利完成改造15所", "目前全市有医院56家",
+                                  "全市现有三级医院8家"])
 def test_past_cues(text: str) -> None:
     assert cues.PAST_CUES.search(text)
 

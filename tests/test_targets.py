@@ -309,3 +309,13 @@ def test_the_level_a_change_starts_from_is_an_actual() -> None:
         (85, "=", 2023, "actual"), (90, ">=", 2024, "target"), (55, "=", 2023, "actual"), (60, ">=", 2024, "target"),
         (78.1, "=", 2020, "actual"), (80, ">=", 2025, "target"),  # 2020年的 dates only the number right after it
     ]
+
+
+def test_a_stock_reported_in_a_plan_is_last_year_actual_even_before_a_year_ahead() -> None:
+    text = ("2024年全市卫生健康工作要点\n一、重点工作\n目前全市已建成社区医院12家，年内再新建3家。全市现有三级医院8家，力争年内新增1家。"
+            "依托现有3家县级医院建设胸痛中心。\n")
+    assert _rows(text) == [
+        ("社区医院", 12, "家", "=", 2023, "actual"), ("社区医院", 3, "家", "=", 2024, "target"),
+        ("三级医院", 8, "家", "=", 2023, "actual"), ("三级医院", 1, "家", "=", 2024, "target"),
+        ("县级医院建设胸痛中心", 3, "家", "=", 2024, "target"),
+    ]

@@ -265,6 +265,7 @@ PLAN_HEADINGS = re.compile(
 PAST_CUES = re.compile(
     r"已经?(?!有.{0,8}基础)|完成了|达到了|实现了|建成了|累计完成|共有|全年共|截至|截止|(?:19|20)\d{2}\s*年以来"
     r"|顺利完成|圆满完成|超额完成|(?:今年|年初|上半年|本年度?|当年)以来"
+    r"|目前|(?<!依托)(?<!利用)(?<!整合)(?<!盘活)(?<!对)现有"  # 全市现有三级医院8家 reports a stock
 )
 # Openers that put a whole sentence in the past: 今年以来，…; 截至2022年底，…
 PAST_OPENERS = re.compile(
@@ -343,7 +344,7 @@ FILLER_PREFIXES: tuple[str, ...] = (
     "提高到", "控制在",
     "主要指标", "主要目标", "累计", "共计", "共有", "共", "提高", "提升", "降低", "减少", "加快", "加强", "开展",
     "完成", "做好", "落实", "组织", "深入", "积极", "继续", "新增加", "其中", "另外", "此外", "新增", "建成", "新建",
-    "建设", "创建", "打造", "组建", "设立", "再",
+    "建设", "创建", "打造", "组建", "设立", "再", "目前", "现有", "已经", "已",
 )
 # Stripped from the end of an indicator, repeatedly: verbs of reaching and cue words.
 # Cue words that are also names of what is measured (增幅控制在10%以内: the indicator is 增幅).

@@ -261,6 +261,10 @@ def _kind(doc: _Document, sentence: str, reading: Reading, mark: _Mark | None, c
     return TargetKind.ACTUAL if doc.review_doc else TargetKind.TARGET
 
 
+def _looks_ahead(mark: _Mark) -> bool:
+    return mark.rule in _FORWARD_RULES or mark.rule == "relative"
+
+
 def _starting_level(sentence: str, reading: Reading) -> bool:
     """由85%提高到90%: 85 is where things stand, not a commitment."""
     return bool(STARTING_LEVEL.search(sentence[max(0, reading.start - 12):reading.start])
@@ -336,6 +340,8 @@ def _sentence_targets(doc: _Document, block: Block, span: tuple[int, int], body:
             kind = _kind(doc, sentence, reading, mark, context)
         if _shortfall(sentence, reading, kind):
             continue
+        if kind is TargetKind.ACTUAL and mark is not None and mark.pos >= reading.end and _looks_ahead(mark):
+            mark = None  # 已建成12家，年内再新建3家: 年内 dates what follows, not the report before it
         in_review = context.section_kind == "review" or doc.review_doc
         reviewed = context.section_year or doc.default_year(TargetKind.ACTUAL)
         if (mark is not None and mark.rule == "relative" and kind is TargetKind.ACTUAL and in_review
