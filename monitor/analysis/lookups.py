@@ -120,11 +120,12 @@ def _read(session: Session, scope: Scope, kind: str) -> _Years:
         .group_by(col(Version.document_id))
         .subquery()
     )
-    statement = (
+    statement = (  # from each latest version to its document and targets: linear whatever the planner's estimates
         select_columns(*_COLUMNS)
-        .join(Document, col(Target.document_id) == col(Document.id))
-        .join(latest, col(Target.version_id) == latest.c.version_id)
-        .where(_in_scope(scope), col(Document.canonical_id).is_(None), col(Target.kind) == kind)
+        .select_from(latest)
+        .join(Document, col(Document.id) == latest.c.document_id)
+        .join(Target, col(Target.version_id) == latest.c.version_id)
+        .where(col(Document.canonical_id).is_(None), col(Target.kind) == kind)
         .order_by(col(Target.document_id), col(Target.position))
     )
     years: _Years = {}
