@@ -319,3 +319,8 @@ def test_a_stock_reported_in_a_plan_is_last_year_actual_even_before_a_year_ahead
         ("三级医院", 8, "家", "=", 2023, "actual"), ("三级医院", 1, "家", "=", 2024, "target"),
         ("县级医院建设胸痛中心", 3, "家", "=", 2024, "target"),
     ]
+
+
+def test_a_range_ending_in_zhijian_is_named_without_it() -> None:
+    [target] = extract_targets("2024年全市卫生健康工作要点\n一、目标\n床位使用率保持在85%—93%之间。\n")
+    assert (target.indicator, target.value, target.value_max, target.cmp.value) == ("床位使用率", 85, 93, "range")

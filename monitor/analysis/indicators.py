@@ -32,7 +32,8 @@ VERB_ONLY: frozenset[str] = frozenset((*KEEP_VERBS, "安排", "投入", "下达"
                                       "新增", "新建", "争取", "筹集", "达到", "提供", "覆盖", "累计", "合计", "共计", "建设", "创建",
                                       "打造", "组建", "设立", "改造", "提升"))
 # Short words after a number that finish the indicator rather than name an object.
-PREDICATES: tuple[str, ...] = ("全覆盖", "覆盖", "达标", "完成", "落实", "到位", "以上", "以下", "的目标", "目标")
+PREDICATES: tuple[str, ...] = ("全覆盖", "覆盖", "达标", "完成", "落实", "到位", "以上", "以下", "之间", "的目标", "目标")
+_NOT_NAMES = frozenset(("以上", "以下", "之间"))  # 保持在85%—93%之间: the cue ends the name
 
 _SPACE = re.compile(r"\s+")
 _TIME = re.compile(
@@ -121,7 +122,7 @@ def join_object(before: str, after: str, unit: str = "") -> tuple[str, bool]:
     obj = "" if raw[:1] in _ENUMERATION else _PAREN_TAIL.sub("", raw).strip(_EDGE).removeprefix("的")
     head = clean_indicator(before)
     if obj in PREDICATES:
-        return head + (obj if obj not in ("以上", "以下") else ""), False
+        return head + (obj if obj not in _NOT_NAMES else ""), False
     if obj and _LEADING_CUE.match(obj) and not head:
         return clean_indicator(obj), False  # 38个…达到基本标准、9个达到推荐标准
     if obj and not _LEADING_CUE.match(obj) and clean_indicator(obj):
