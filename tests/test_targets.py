@@ -324,3 +324,12 @@ def test_a_stock_reported_in_a_plan_is_last_year_actual_even_before_a_year_ahead
 def test_a_range_ending_in_zhijian_is_named_without_it() -> None:
     [target] = extract_targets("2024年全市卫生健康工作要点\n一、目标\n床位使用率保持在85%—93%之间。\n")
     assert (target.indicator, target.value, target.value_max, target.cmp.value) == ("床位使用率", 85, 93, "range")
+
+
+def test_years_in_a_review_list_and_a_recent_span_leave_names() -> None:
+    text = ("2024年全市卫生健康工作要点\n一、2023年工作回顾\n全市孕产妇死亡率2021年、2022年、2023年分别为12.1/10万、10.5/10万和"
+            "9.8/10万。近三年累计投入资金3.2亿元。\n")
+    assert [(t.indicator, t.value, t.deadline, t.kind.value) for t in extract_targets(text)] == [
+        ("孕产妇死亡率", 12.1, 2021, "actual"), ("孕产妇死亡率", 10.5, 2022, "actual"), ("孕产妇死亡率", 9.8, 2023, "actual"),
+        ("投入资金", 3.2, 2023, "actual"),
+    ]
