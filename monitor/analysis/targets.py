@@ -18,34 +18,34 @@ from dataclasses import dataclass
 from typing import Any
 
 from monitor.analysis.cues import (
-    BASELINE,
-    CHANGE_TO,
-    DEADLINE_RULES,
     FUTURE_CUES,
     PAST_CUES,
     PAST_OPENERS,
     PLAN_HEADINGS,
-    RELATIVE_YEARS,
     REPORTED_CHANGE,
     RESPONSIBLE_LABELS,
     REVIEW_HEADINGS,
-    SHORTFALL_CUES,
-    SHORTFALL_STATE,
-    STARTING_LEVEL,
     YEAR_LIST,
-    alternation,
 )
 from monitor.analysis.numbers import has_number, normalise_digits
 from monitor.analysis.outline import Block, Outline, build_outline
 from monitor.analysis.planmeta import (
-    FIVE_YEAR_PLANS,
     detect_doc_type,
     detect_plan_horizon,
     detect_plan_year,
     title_from_text,
 )
+from monitor.analysis.reported import clause_of, is_shortfall, is_starting_level
 from monitor.analysis.sentences import Reading, list_groups, read_sentence
 from monitor.analysis.tables import TableItem, table_items
+from monitor.analysis.yearmarks import (
+    FORWARD_RULES,
+    Mark,
+    is_forward,
+    looks_ahead,
+    may_name_a_year,
+    year_marks,
+)
 from store.kinds import Comparator, TargetKind
 
 __all__ = ["ExtractedTarget", "extract_targets"]
@@ -86,24 +86,10 @@ class ExtractedTarget:
 
 _BRACKET = re.compile(r"[()（）]")
 _PROSE = re.compile(r"[。；！？]")
-_BOOK_TITLE = re.compile(r"《[^》\n]{0,80}》")  # 《行动方案（2020-2030年）》 names a document, not a deadline
 _HAS_LABEL = re.compile(r"单位|处室|部门|科室|责任人")
 _SENTENCE = re.compile(r"[^。！？!?]+[。！？!?]*")
 _RESPONSIBLE_OPEN = re.compile(rf"[（(]\s*(?:{RESPONSIBLE_LABELS.pattern})\s*[:：]")
 _RESPONSIBLE_LINE = re.compile(rf"^\s*(?:{RESPONSIBLE_LABELS.pattern})\s*[:：]")
-_RELATIVE = re.compile(rf"(?<![\d一二两三四五六七八九十])(?:{alternation([word for word, _ in RELATIVE_YEARS])})")
-_RELATIVE_OFFSET = dict(RELATIVE_YEARS)
-_FORWARD_RULES = frozenset(("by-year", "before-year", "year-end", "month-before", "five-year-plan"))
-_FIVE_YEAR = re.compile(rf"[“\"]?({alternation(list(FIVE_YEAR_PLANS))})[”\"]?\s*(?:末|期末|时期|期间|时期末)")
-
-
-@dataclass(frozen=True)
-class _Mark:
-    """A year named in a sentence: where, which year, and by which rule."""
-
-    pos: int
-    year: int
-    rule: str
 
 
 @dataclass
@@ -184,29 +170,6 @@ def _section_responsible(path: tuple[str, ...]) -> str | None:
     return None
 
 
-def _may_name_a_year(text: str) -> bool:
-    """Cheap test before the deadline rules: every year phrase has 年, or is 十四五."""
-    return "年" in text or ("十" in text and "五" in text)
-
-
-def _marks(sentence: str, plan_year: int | None) -> list[_Mark]:
-    """Years a sentence names as deadlines or as the year it speaks of (baselines excluded)."""
-    if not _may_name_a_year(sentence):
-        return []
-    masked = _BOOK_TITLE.sub(lambda m: " " * len(m.group()), BASELINE.sub(lambda m: " " * len(m.group()), sentence))
-    marks: dict[int, _Mark] = {}
-    for rule in DEADLINE_RULES:
-        for match in rule.pattern.finditer(masked):
-            pos = match.start("year")
-            marks.setdefault(pos, _Mark(pos, int(match.group("year")), rule.name))
-    for match in _FIVE_YEAR.finditer(masked):
-        marks.setdefault(match.start(), _Mark(match.start(), FIVE_YEAR_PLANS[match.group(1)][1], "five-year-plan"))
-    if plan_year is not None:
-        for match in _RELATIVE.finditer(masked):
-            marks.setdefault(match.start(), _Mark(match.start(), plan_year + _RELATIVE_OFFSET[match.group()], "relative"))
-    return sorted(marks.values(), key=lambda mark: mark.pos)
-
-
 @functools.lru_cache(maxsize=512)
 def _heading_context(path: tuple[str, ...], plan_year: int | None) -> tuple[str | None, int | None]:
     """("review" | "plan" | None, year) from the innermost headings that say so."""
@@ -216,7 +179,7 @@ def _heading_context(path: tuple[str, ...], plan_year: int | None) -> tuple[str 
         if kind is None:
             kind = "review" if REVIEW_HEADINGS.search(title) else "plan" if PLAN_HEADINGS.search(title) else None
         if year is None:
-            marks = _marks(title, plan_year)
+            marks = year_marks(title, plan_year)
             year = marks[0].year if marks else None
     return kind, year
 
@@ -227,32 +190,17 @@ class _Context:
 
     section_kind: str | None
     section_year: int | None
-    carried: _Mark | None
+    carried: Mark | None
     year_list: tuple[int, ...] = ()  # 到2022年和2030年: the years a paragraph's lists are read against
 
 
-_CLAUSE_MARK = re.compile(r"[，,；;。！？!?|｜\t]")
-
-
-def _clause_span(sentence: str, reading: Reading) -> tuple[int, int]:
-    starts = [m.end() for m in _CLAUSE_MARK.finditer(sentence, 0, reading.start)]
-    end = _CLAUSE_MARK.search(sentence, reading.end)
-    return (starts[-1] if starts else 0), (end.start() if end else len(sentence))
-
-
-def _clause_of(sentence: str, reading: Reading) -> str:
-    """The clause holding a reading: 已下达… in one clause says nothing of the next."""
-    start, end = _clause_span(sentence, reading)
-    return sentence[start:end]
-
-
-def _kind(doc: _Document, sentence: str, reading: Reading, mark: _Mark | None, context: _Context) -> TargetKind:
+def _kind(doc: _Document, sentence: str, reading: Reading, mark: Mark | None, context: _Context) -> TargetKind:
     head = sentence[: reading.start]
     if mark is not None and doc.plan_year is not None and mark.year < doc.plan_year:
         return TargetKind.ACTUAL
-    if FUTURE_CUES.search(head) or (mark is not None and _forward(mark, doc.plan_year)):
+    if FUTURE_CUES.search(head) or (mark is not None and is_forward(mark, doc.plan_year)):
         return TargetKind.TARGET
-    if PAST_CUES.search(_clause_of(sentence, reading)) or PAST_OPENERS.search(head):
+    if PAST_CUES.search(clause_of(sentence, reading)) or PAST_OPENERS.search(head):
         return TargetKind.ACTUAL
     if REPORTED_CHANGE.search(sentence):
         return TargetKind.ACTUAL
@@ -261,38 +209,7 @@ def _kind(doc: _Document, sentence: str, reading: Reading, mark: _Mark | None, c
     return TargetKind.ACTUAL if doc.review_doc else TargetKind.TARGET
 
 
-def _looks_ahead(mark: _Mark) -> bool:
-    return mark.rule in _FORWARD_RULES or mark.rule == "relative"
-
-
-def _starting_level(sentence: str, reading: Reading) -> bool:
-    """由85%提高到90%: 85 is where things stand, not a commitment."""
-    return bool(STARTING_LEVEL.search(sentence[max(0, reading.start - 12):reading.start])
-                and CHANGE_TO.match(sentence, reading.end))
-
-
-def _shortfall(sentence: str, reading: Reading, kind: TargetKind) -> bool:
-    """未完成的27%任务, 尚有27%未达标, 仍有12家…尚未达到: what was not reached is no item.
-
-    In a plan, the units an action covers stay a target (针对尚未达标的15家村卫生室…完成).
-    """
-    if "未" not in sentence and "有" not in sentence:
-        return False  # every shortfall cue holds 未 or 有 (没有完成, 仍有)
-    start, end = _clause_span(sentence, reading)
-    head, tail = sentence[start:reading.start], sentence[reading.end:end]
-    if SHORTFALL_CUES.search(tail) or SHORTFALL_STATE.search(head):
-        return True
-    return kind is TargetKind.ACTUAL and bool(SHORTFALL_CUES.search(head))
-
-
-def _forward(mark: _Mark, plan_year: int | None) -> bool:
-    """到2025年 looks ahead; 截至2025年底 only when that year is after the plan's."""
-    if mark.rule == "as-of":
-        return plan_year is not None and mark.year > plan_year
-    return mark.rule in _FORWARD_RULES
-
-
-def _governing(marks: list[_Mark], reading: Reading, context: _Context, spent: set[int]) -> _Mark | None:
+def _governing(marks: list[Mark], reading: Reading, context: _Context, spent: set[int]) -> Mark | None:
     """The year before the reading (2020年的 only for the first number after it), else after it."""
     before = [mark for mark in marks if mark.pos < reading.start and not (mark.rule == "year-of" and mark.pos in spent)]
     if before:
@@ -301,7 +218,7 @@ def _governing(marks: list[_Mark], reading: Reading, context: _Context, spent: s
     return after[0] if after else context.carried
 
 
-def _years_for_lists(sentence: str, readings: list[Reading], context: _Context) -> dict[int, _Mark]:
+def _years_for_lists(sentence: str, readings: list[Reading], context: _Context) -> dict[int, Mark]:
     """到2022年和2030年…分别不低于22%和30%: the n-th number of a list takes the n-th year.
 
     The year list is the sentence's own or the last one its paragraph named; a list of
@@ -314,10 +231,10 @@ def _years_for_lists(sentence: str, readings: list[Reading], context: _Context) 
     years = context.year_list
     if not years:
         return {}
-    paired: dict[int, _Mark] = {}
+    paired: dict[int, Mark] = {}
     for group in list_groups(sentence, readings):
         if len(group) == len(years):
-            paired.update({index: _Mark(readings[index].start, year, "by-year") for index, year in zip(group, years, strict=True)})
+            paired.update({index: Mark(readings[index].start, year, "by-year") for index, year in zip(group, years, strict=True)})
     return paired
 
 
@@ -325,7 +242,7 @@ def _sentence_targets(doc: _Document, block: Block, span: tuple[int, int], body:
                       context: _Context, responsible: str | None) -> list[ExtractedTarget]:
     sentence = body[span[0]:span[1]]
     readings = read_sentence(sentence)
-    marks = _marks(sentence, doc.plan_year)
+    marks = year_marks(sentence, doc.plan_year)
     by_year = _years_for_lists(sentence, readings, context)
     spent: set[int] = set()
     found = []
@@ -333,14 +250,14 @@ def _sentence_targets(doc: _Document, block: Block, span: tuple[int, int], body:
         mark = by_year.get(index) or _governing(marks, reading, context, spent)
         if mark is not None and mark.rule == "year-of":
             spent.add(mark.pos)  # 由2020年的78.1岁提高到80岁: 2020 dates 78.1 only
-        if _starting_level(sentence, reading):
+        if is_starting_level(sentence, reading):
             kind = TargetKind.ACTUAL
             mark = mark if mark is not None and mark.rule == "year-of" else None  # 由2015年的76.2岁 keeps 2015
         else:
             kind = _kind(doc, sentence, reading, mark, context)
-        if _shortfall(sentence, reading, kind):
+        if is_shortfall(sentence, reading, kind):
             continue
-        if kind is TargetKind.ACTUAL and mark is not None and mark.pos >= reading.end and _looks_ahead(mark):
+        if kind is TargetKind.ACTUAL and mark is not None and mark.pos >= reading.end and looks_ahead(mark):
             mark = None  # 已建成12家，年内再新建3家: 年内 dates what follows, not the report before it
         in_review = context.section_kind == "review" or doc.review_doc
         reviewed = context.section_year or doc.default_year(TargetKind.ACTUAL)
@@ -354,7 +271,7 @@ def _sentence_targets(doc: _Document, block: Block, span: tuple[int, int], body:
             cmp=reading.cmp, deadline=year, kind=kind, sentence=original, section=" > ".join(block.path),
             responsible=responsible,
         ))
-    forward = [mark for mark in marks if mark.rule in _FORWARD_RULES or mark.rule in ("year-opening", "year-verb")]
+    forward = [mark for mark in marks if mark.rule in FORWARD_RULES or mark.rule in ("year-opening", "year-verb")]
     if forward:
         context.carried = forward[-1]
     return found
@@ -389,9 +306,9 @@ def _pieces(body: str, span: tuple[int, int]) -> list[tuple[int, int]]:
     return pieces
 
 
-def _block_targets(doc: _Document, block: Block, following: Block | None, carried: _Mark | None) -> tuple[list[ExtractedTarget], _Mark | None]:
+def _block_targets(doc: _Document, block: Block, following: Block | None, carried: Mark | None) -> tuple[list[ExtractedTarget], Mark | None]:
     text = doc.normal[block.body_start:block.end]
-    if not has_number(text) and not _may_name_a_year(text):
+    if not has_number(text) and not may_name_a_year(text):
         return [], carried  # no number and no year: nothing to read, nothing to carry
     body, responsible = _responsible(doc, block, following)
     section_kind, section_year = _heading_context(block.path, doc.plan_year)
@@ -400,9 +317,9 @@ def _block_targets(doc: _Document, block: Block, following: Block | None, carrie
     for match in _SENTENCE.finditer(body):
         for span in _pieces(body, match.span()):
             sentence = body[span[0]:span[1]]
-            if has_number(sentence) or _may_name_a_year(sentence):
+            if has_number(sentence) or may_name_a_year(sentence):
                 found.extend(_sentence_targets(doc, block, span, body, context, responsible))
-    passed = context.carried if context.carried is not None and context.carried.rule in _FORWARD_RULES else carried
+    passed = context.carried if context.carried is not None and context.carried.rule in FORWARD_RULES else carried
     return found, passed
 
 
@@ -431,7 +348,7 @@ def extract_targets(text: str, *, plan_year: int | None = None, outline: Outline
         log.exception("indicator table reading failed")
         rows, in_tables = [], set()
     found: list[ExtractedTarget] = []
-    carried: _Mark | None = None
+    carried: Mark | None = None
     carried_path: tuple[str, ...] = ()
     for index, block in enumerate(blocks):
         found.extend(_table_target(doc, item, block) for item in rows if item.block == index)
