@@ -268,9 +268,16 @@ def test_a_change_to_a_level_makes_the_level_after_from_an_actual(verb: str) -> 
     assert (first.kind.value, first.deadline, second.kind.value, second.deadline) == ("actual", 2023, "target", 2024)
 
 
-@pytest.mark.parametrize("text", ["力争建成", "确保达到", "争取新增", "计划完成", "预计达到", "到2025年", "年底前完成"])
+@pytest.mark.parametrize("text", ["力争建成", "确保达到", "争取新增", "计划完成", "预计达到", "到2025年", "年底前完成",
+                                  "下一步，我局将新建", "今后要建成", "明年新增"])
 def test_future_cues(text: str) -> None:
     assert cues.FUTURE_CUES.search(text)
+
+
+def test_next_steps_in_a_review_are_next_year_targets() -> None:
+    text = "2023年全市卫生健康工作总结\n一、工作成效\n全年新建社区医院5家。\n下一步，我局将新建社区医院3家，培训村医500人次。\n"
+    assert [(t.indicator, t.value, t.deadline, t.kind.value) for t in extract_targets(text)] == [
+        ("社区医院", 5, 2023, "actual"), ("社区医院", 3, 2024, "target"), ("培训村医", 500, 2024, "target")]
 
 
 @pytest.mark.parametrize("text", ["全年争取中央和省级资金", "争取专项债券", "计划生育家庭", "计划免疫接种"])

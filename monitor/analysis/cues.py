@@ -276,7 +276,7 @@ PAST_OPENERS = re.compile(
 # 争取中央资金 (funds won) and 计划生育/计划免疫 (names) are no forward cue.
 FUTURE_CUES = re.compile(
     r"力争|确保|争取(?!中央|省|市级|上级|国家|各级|专项|项目|资金|债券|到位|落实)|计划(?!生育|免疫|单列)|预计|拟|力求|努力"
-    r"|到\s*(?:19|20)\d{2}\s*年|年底前|以前|之前|届时"
+    r"|到\s*(?:19|20)\d{2}\s*年|年底前|以前|之前|届时|下一步|今后|明年|来年|我(?:局|委|们|市|县|区)将"
 )
 # A level stated (为8.5/10万) and then compared with last year (，较上年下降…): a report, even in a plan.
 REPORTED_CHANGE = re.compile(r"(?:为|是)\s*\d[^，,；;。]{0,12}[，,]\s*(?:较|比|与|同比)")
@@ -344,7 +344,7 @@ FILLER_PREFIXES: tuple[str, ...] = (
     "提高到", "控制在",
     "主要指标", "主要目标", "累计", "共计", "共有", "共", "提高", "提升", "降低", "减少", "加快", "加强", "开展",
     "完成", "做好", "落实", "组织", "深入", "积极", "继续", "新增加", "其中", "另外", "此外", "新增", "建成", "新建",
-    "建设", "创建", "打造", "组建", "设立", "再", "目前", "现有", "已经", "已",
+    "建设", "创建", "打造", "组建", "设立", "再", "目前", "现有", "已经", "已", "我局", "我委", "我们",
 )
 # Stripped from the end of an indicator, repeatedly: verbs of reaching and cue words.
 # Cue words that are also names of what is measured (增幅控制在10%以内: the indicator is 增幅).
