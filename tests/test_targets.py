@@ -333,3 +333,15 @@ def test_years_in_a_review_list_and_a_recent_span_leave_names() -> None:
         ("孕产妇死亡率", 12.1, 2021, "actual"), ("孕产妇死亡率", 10.5, 2022, "actual"), ("孕产妇死亡率", 9.8, 2023, "actual"),
         ("投入资金", 3.2, 2023, "actual"),
     ]
+
+
+def test_a_known_page_title_says_what_the_body_reports() -> None:
+    """A crawled review's body does not repeat its title: the page's title, passed in, makes its levels actuals."""
+    body = "2023年，全市卫生健康系统各项工作取得新成效。\n（一）基层服务能力。县域内就诊率达到88.6%，家庭医生签约服务覆盖率达到51.2%。\n"
+    reported = extract_targets(body, plan_year=2023, title="某市卫生健康局2023年工作总结")
+    assert [(t.indicator, t.deadline, t.kind.value) for t in reported] == [
+        ("县域内就诊率", 2023, "actual"), ("家庭医生签约服务覆盖率", 2023, "actual")]
+    planned = extract_targets(body, plan_year=2023, title="某市卫生健康局2023年工作要点")
+    assert {t.kind.value for t in planned} == {"target"}
+    untitled = extract_targets(body, plan_year=2023, title="关于印发的通知")  # names no kind: the text decides
+    assert [t.kind.value for t in untitled] == [t.kind.value for t in extract_targets(body, plan_year=2023)]

@@ -111,8 +111,9 @@ class _Document:
         return self.plan_year if self.review_doc else self.plan_year - 1
 
 
-def _document(text: str, plan_year: int | None) -> _Document:
-    title = title_from_text(text)
+def _document(text: str, plan_year: int | None, title: str | None = None) -> _Document:
+    own = title_from_text(text)
+    title = title if title and detect_doc_type(title) else own
     if plan_year is None:
         plan_year = detect_plan_year(title, text)
     kind = detect_doc_type(title)
@@ -330,17 +331,20 @@ def _table_target(doc: _Document, item: TableItem, block: Block) -> ExtractedTar
     )
 
 
-def extract_targets(text: str, *, plan_year: int | None = None, outline: Outline | None = None) -> list[ExtractedTarget]:
+def extract_targets(text: str, *, plan_year: int | None = None, outline: Outline | None = None,
+                    title: str | None = None) -> list[ExtractedTarget]:
     """Every target and actual in ``text``, in text order; never raises on any str.
 
     ``plan_year`` is the year the plan is for (年内 and undated items of a 工作要点
-    take it); when None it is read from the text's title and opening. ``outline``
+    take it); when None it is read from the text's title and opening. ``title`` is the
+    page's own title when the caller knows it (a crawled page's body does not repeat
+    it; a review must not be taken for a plan from one of its headings). ``outline``
     is ``build_outline(text)`` when the caller has it already (the pipeline stores
     it with the version), so the text is not split twice.
     """
     if not isinstance(text, str) or not text.strip():
         return []
-    doc = _document(text, plan_year)
+    doc = _document(text, plan_year, title)
     blocks = (outline if outline is not None else build_outline(text)).blocks
     try:
         rows, in_tables = table_items(text, blocks, doc.plan_year)

@@ -142,8 +142,8 @@ def _add_new(session: Session, changes: list[Change]) -> list[str]:
     return added
 
 
-def _extract(text: str, plan_year: int | None, outline: Outline) -> list[ExtractedTarget]:
-    return extract_targets(text, plan_year=plan_year, outline=outline)
+def _extract(text: str, document: Document, version: Version, outline: Outline) -> list[ExtractedTarget]:
+    return extract_targets(text, plan_year=document.plan_year, outline=outline, title=document.title or version.title)
 
 
 def analyse_version(session: Session, version: Version, run: AnalysisRun) -> VersionAnalysis:
@@ -156,7 +156,7 @@ def analyse_version(session: Session, version: Version, run: AnalysisRun) -> Ver
     _fill_metadata(document, version, text)
     outline = build_outline(text)
     version.outline = outline.to_json()
-    ctx = AnalysisContext(session, document, version, text, _extract(text, document.plan_year, outline),
+    ctx = AnalysisContext(session, document, version, text, _extract(text, document, version, outline),
                           region_words(document.region, document.agency), run.regions)
     _store_targets(session, ctx)
     if document.series_id is None:

@@ -45,7 +45,7 @@ def command(file: Path, as_json: bool, year: int | None) -> None:
     document = read_input_file(file)
     if year is None and document.is_html:
         year = detect_plan_year(document.title, document.text, document.published_on)
-    targets = extract_targets(document.text, plan_year=year)
+    targets = extract_targets(document.text, plan_year=year, title=document.title if document.is_html else None)
     title = document.title if document.is_html else title_from_text(document.text)
     if as_json:
         echo_json([target.to_json() for target in targets])
