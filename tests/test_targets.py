@@ -345,3 +345,18 @@ def test_a_known_page_title_says_what_the_body_reports() -> None:
     assert {t.kind.value for t in planned} == {"target"}
     untitled = extract_targets(body, plan_year=2023, title="关于印发的通知")  # names no kind: the text decides
     assert [t.kind.value for t in untitled] == [t.kind.value for t in extract_targets(body, plan_year=2023)]
+
+
+@pytest.mark.parametrize("start", ["从", "由"])
+def test_a_baseline_year_and_a_target_in_one_clause(start: str) -> None:
+    """人均预期寿命从2020年的76.8岁提高到78岁左右 in a 十四五 plan: 76.8 is 2020's level, 78 the 2025 target."""
+    text = f"某市卫生健康事业发展“十四五”规划\n二、主要目标\n到2025年，基本建成整合型医疗卫生服务体系。人均预期寿命{start}2020年的76.8岁提高到78岁左右。\n"
+    found = [(t.value, t.cmp.value, t.deadline, t.kind.value) for t in extract_targets(text, plan_year=2021)]
+    assert found == [(76.8, "=", 2020, "actual"), (78.0, "~", 2025, "target")]
+
+
+def test_a_later_baseline_year_does_not_date_the_targets_before_it() -> None:
+    text = ("某市卫生健康事业发展“十四五”规划\n二、主要目标\n到2025年，体系基本建成。人均预期寿命达到78岁；"
+            "每千人口医疗卫生机构床位数由2020年的6.9张提高到7.5张。\n")
+    found = [(t.value, t.deadline, t.kind.value) for t in extract_targets(text, plan_year=2021)]
+    assert found == [(78.0, 2025, "target"), (6.9, 2020, "actual"), (7.5, 2025, "target")]

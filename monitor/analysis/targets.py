@@ -35,7 +35,7 @@ from monitor.analysis.planmeta import (
     detect_plan_year,
     title_from_text,
 )
-from monitor.analysis.reported import clause_of, is_shortfall, is_starting_level
+from monitor.analysis.reported import clause_of, is_shortfall, starting_level
 from monitor.analysis.sentences import Reading, list_groups, read_sentence
 from monitor.analysis.tables import TableItem, table_items
 from monitor.analysis.yearmarks import (
@@ -211,11 +211,15 @@ def _kind(doc: _Document, sentence: str, reading: Reading, mark: Mark | None, co
 
 
 def _governing(marks: list[Mark], reading: Reading, context: _Context, spent: set[int]) -> Mark | None:
-    """The year before the reading (2020年的 only for the first number after it), else after it."""
+    """The year before the reading (2020年的 only for the first number after it), else after it.
+
+    A 2020年的 after the reading belongs to the number it introduces (…提高到78岁；床位数由2020年的
+    6.9张…): it never dates what came before it.
+    """
     before = [mark for mark in marks if mark.pos < reading.start and not (mark.rule == "year-of" and mark.pos in spent)]
     if before:
         return before[-1]
-    after = [mark for mark in marks if mark.pos >= reading.end]
+    after = [mark for mark in marks if mark.pos >= reading.end and mark.rule != "year-of"]
     return after[0] if after else context.carried
 
 
@@ -251,8 +255,11 @@ def _sentence_targets(doc: _Document, block: Block, span: tuple[int, int], body:
         mark = by_year.get(index) or _governing(marks, reading, context, spent)
         if mark is not None and mark.rule == "year-of":
             spent.add(mark.pos)  # 由2020年的78.1岁提高到80岁: 2020 dates 78.1 only
-        if is_starting_level(sentence, reading):
+        start = starting_level(sentence, reading)
+        if start is not None:
             kind = TargetKind.ACTUAL
+            if start is not True and not (mark is not None and mark.rule == "year-of"):
+                mark = Mark(reading.start, int(start), "year-of")  # 从2020年的 is masked as a baseline: its year
             mark = mark if mark is not None and mark.rule == "year-of" else None  # 由2015年的76.2岁 keeps 2015
         else:
             kind = _kind(doc, sentence, reading, mark, context)
