@@ -93,3 +93,13 @@ def test_a_five_year_plan_is_not_dated_by_the_review_year_in_its_opening() -> No
     opening = "一、发展基础\n“十三五”以来成就显著。2020年，全市人均预期寿命达到78.5岁。"
     assert detect_plan_year("某市“十四五”卫生健康事业发展规划", opening) == 2021
     assert detect_plan_year("某市“十四五”卫生健康事业发展规划", opening, date(2022, 1, 5)) == 2022
+
+
+def test_a_title_glued_to_its_agency_with_a_bar_is_found() -> None:
+    text = ("当前位置: 首页 » 地方法规 » 正文\n贵阳市卫生健康局|2021年贵阳市、贵安新区卫生健康工作要点\n"
+            "发布日期:2021-07-19\n特大安全事故发生。(牵头单位:卫生应急处;责任单位:局机关各处室)\n")
+    assert title_from_text(text) == "2021年贵阳市、贵安新区卫生健康工作要点"
+
+
+def test_without_a_plan_title_a_line_that_is_no_sentence_is_preferred() -> None:
+    assert title_from_text("事故发生。(牵头单位:应急处)\n关于做好基层卫生工作的通知\n正文很长的一段话。") == "关于做好基层卫生工作的通知"

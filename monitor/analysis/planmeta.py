@@ -56,6 +56,7 @@ _PLAN_WORDS = re.compile(r"要点|计划|安排|方案|思路|打算")
 _ANY_YEAR = re.compile(r"(?:19|20)\d{2}")
 # A numbered section heading (四、2024年工作打算, （二）, 3.) is part of a document, never its title.
 _SECTION_NUMBER = re.compile(r"[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[）)]|\d{1,2}\s*[.．、](?!\d)")
+_BAR = re.compile(r"[|｜]")
 _PROSE = re.compile(r"[。；！？]")  # a title is rarely a sentence
 _BOOK_TITLE = re.compile(r"《[^》]*》")  # a document a line cites is not the line's kind
 _TABULAR = re.compile(r"\t|[|｜]|\S {2,}\S|^[^\s，,。；;]{1,24}(?:[ \u3000]+[^\s，,。；;]{1,24}){2,}$")
@@ -68,12 +69,19 @@ def title_from_text(text: str) -> str:
     the 通知 that carries it); without any such line, the first line.
     """
     lines = [line.strip() for line in text[:4000].splitlines() if line.strip() and not is_chrome_line(line)]
-    short = [line for line in lines[:40] if len(line) <= 80 and not _TABULAR.search(line)
-             and not _SECTION_NUMBER.match(line)]
+    short = [part for line in lines[:40] for part in _title_parts(line)
+             if len(part) <= 80 and not _TABULAR.search(part) and not _SECTION_NUMBER.match(part)]
     titled = [line for line in short if detect_doc_type(_BOOK_TITLE.sub("", line))]
     dated = [line for line in titled if _ANY_YEAR.search(line)]
     headline = [line for line in dated if not _PROSE.search(line)]
-    return (headline or dated or titled or short or lines or [""])[0]
+    unpunctuated = [line for line in short if not _PROSE.search(line)]
+    return (headline or dated or titled or unpunctuated or short or lines or [""])[0]
+
+
+def _title_parts(line: str) -> list[str]:
+    """A line, or its parts when a site glued agency and title with a bar (贵阳市卫生健康局|2021年…工作要点)."""
+    parts = [part.strip() for part in _BAR.split(line)]
+    return [part for part in parts if part] if len(parts) == 2 else [line]
 
 
 def detect_doc_type(title: str) -> str:
