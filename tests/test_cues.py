@@ -341,6 +341,13 @@ def test_filler_suffix_is_stripped(word: str) -> None:
     assert clean_indicator(f"孕产妇死亡率{word}") == "孕产妇死亡率"
 
 
+@pytest.mark.parametrize("name", ["电子病历系统应用水平分级评价平均", "人均", "医疗资源分布均衡"])
+def test_a_word_ending_in_jun_is_not_cut_in_half(name: str) -> None:
+    """平均达到4级: 达到 goes, then 平均 as a word, never its 均 alone (was …分级评价平)."""
+    assert not clean_indicator(f"{name}达到").endswith("平")
+    assert clean_indicator(f"{name}达到") in (name, name.removesuffix("平均"))
+
+
 @pytest.mark.parametrize("head", cues.SHARED_HEADS)
 def test_shared_head_is_distributed(head: str) -> None:
     readings = read_sentence(f"高血压、糖尿病{head}规范管理率分别达到70%、68%。")

@@ -53,8 +53,8 @@ _PREFIX = re.compile(rf"^(?:{alternation(FILLER_PREFIXES)})")
 _SUFFIXES = tuple(sorted({word for word in FILLER_SUFFIXES if len(word) > 1}, key=len, reverse=True))
 _SUFFIX_CHARS = tuple({word for word in FILLER_SUFFIXES if len(word) == 1})
 _EDGE = "、，,；;：:。 \t—-的和及与或等●•▪■◆◇○□·"
-# Endings a one-character suffix must not be cut from: 签约 (约), 下达 (达), 人均 (均).
-_KEEP_WHOLE = (*CUE_LOOKALIKES, "人均", "户均", "床均", "日均")
+# Endings a one-character suffix must not be cut from: 签约 (约), 下达 (达), 人均, 平均 (均).
+_KEEP_WHOLE = (*CUE_LOOKALIKES, "人均", "户均", "床均", "日均", "平均", "年均", "均衡")
 _ROW_NUMBER = re.compile(r"^\s*\d{1,3}(?:\s+|\s*[.．、]\s*(?!\d))")  # "1 新建社区医院": a task table's row number
 _PAREN_TAIL = re.compile(r"[（(][^()（）]*[)）]$")
 _LEADING_CUE = re.compile(rf"^(?:{alternation([word for word, _ in PRE_CUES if len(word) > 1])})")
