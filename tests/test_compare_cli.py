@@ -49,7 +49,7 @@ def assert_one_line_error(result: subprocess.CompletedProcess[str], *needles: st
 def test_next_years_plan_json_names_every_kind_of_change() -> None:
     data = rows("compare", str(PAIRS / "next_year" / "2024.txt"), str(PAIRS / "next_year" / "2025.txt"))
     for row in data:
-        assert set(row) == {"change", "indicator", "old", "new", "summary"}
+        assert set(row) == {"change", "kind", "verdict", "indicator", "old", "new", "summary"}
         assert row["change"] in {"added", "removed", "changed", "unchanged"}
         for side in ("old", "new"):
             assert row[side] is None or set(row[side]) == TARGET_KEYS  # type: ignore[arg-type]
@@ -63,6 +63,8 @@ def test_next_years_plan_json_names_every_kind_of_change() -> None:
     assert targets["每千人口医疗卫生机构床位数"]["summary"] == "每千人口医疗卫生机构床位数: ≥7.86张 (2024) → ≥8.2张 (2025), raised"
     assert targets["孕产妇死亡率"]["summary"].endswith("tightened (lower is better)")  # type: ignore[union-attr]
     assert targets["婴儿死亡率"]["summary"].endswith("loosened (lower is better)")  # type: ignore[union-attr]
+    assert (targets["孕产妇死亡率"]["kind"], targets["孕产妇死亡率"]["verdict"]) == ("target-raised", "tightened (lower is better)")
+    assert (targets["婴儿死亡率"]["kind"], targets["人均预期寿命"]["kind"]) == ("target-lowered", None)  # no words to parse
     assert targets["家庭医生签约服务覆盖率"]["old"]["value"] == 45.0  # type: ignore[index]
 
 

@@ -51,10 +51,13 @@ def compare_sides(old: Side, new: Side, *, regions: Sequence[str] = ()) -> Compa
 
 
 def target_rows(changes: Sequence[TargetChange]) -> list[dict[str, Any]]:
-    """The JSON rows: change, indicator, old and new target (``ExtractedTarget.to_json()``), summary."""
+    """The JSON rows: change, kind (target-raised … or null when unchanged), verdict (raised,
+    tightened (lower is better) …), indicator, old and new target (``ExtractedTarget.to_json()``), summary."""
     return [
         {
             "change": change.change,
+            "kind": change.kind.value if change.kind is not None else None,
+            "verdict": change.verdict,
             "indicator": change.indicator,
             "old": change.old.to_json() if isinstance(change.old, ExtractedTarget) else None,
             "new": change.new.to_json() if isinstance(change.new, ExtractedTarget) else None,
