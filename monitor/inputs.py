@@ -20,7 +20,7 @@ from crawler.html_text import parse_date
 from crawler.page_fields import read_detail_page
 from store.errors import InputError
 
-__all__ = ["MAX_INPUT_BYTES", "InputDocument", "looks_like_html", "read_input_file"]
+__all__ = ["MAX_INPUT_BYTES", "InputDocument", "binary_kind", "looks_like_html", "read_input_file"]
 
 MAX_INPUT_BYTES = 50 * 1024 * 1024
 _HTML_SUFFIXES = frozenset({".html", ".htm", ".shtml", ".xhtml", ".jsp", ".asp", ".aspx", ".php"})
@@ -28,6 +28,31 @@ _TEXT_SUFFIXES = frozenset({".txt", ".text", ".md"})
 # Attachment types read through crawler.attachments rather than as text.
 _DOCUMENT_TYPES = frozenset({"pdf", "docx", "doc", "wps", "xls", "xlsx"})
 _HTML_START = re.compile(rb"^\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|meta|body|title)\b", re.I | re.S)
+# Magic bytes of files people mistake for pages: (prefix, what it is, what to do instead).
+_MAGIC: tuple[tuple[bytes, str, str], ...] = (
+    (b"\x1f\x8b", "gzip", "unpack it first: gunzip -k FILE"),
+    (b"\xfd7zXZ\x00", "xz", "unpack it first: unxz -k FILE"),
+    (b"\x28\xb5\x2f\xfd", "zstd", "unpack it first: unzstd FILE"),
+    (b"7z\xbc\xaf\x27\x1c", "7-Zip", "unpack it first"),
+    (b"Rar!\x1a\x07", "RAR", "unpack it first"),
+    (b"PK\x03\x04", "zip/docx/xlsx", "unpack a zip first; give a Word or Excel file its .docx/.xlsx name"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "doc/xls/wps", "give it its .doc/.xls/.wps name"),
+    (b"%PDF-", "PDF", "give it its .pdf name"),
+    (b"\x7fELF", "ELF executable", "give the saved HTML page or a text file"),
+    (b"MZ\x90\x00", "Windows executable", "give the saved HTML page or a text file"),
+    (b"\xcf\xfa\xed\xfe", "Mach-O executable", "give the saved HTML page or a text file"),
+    (b"\x89PNG\r\n\x1a\n", "PNG image", "give the saved HTML page or a text file"),
+    (b"GIF87a", "GIF image", "give the saved HTML page or a text file"),
+    (b"\xff\xd8\xff", "JPEG image", "give the saved HTML page or a text file"),
+    (b"GIF89a", "GIF image", "give the saved HTML page or a text file"),
+    (b"SQLite format 3\x00", "SQLite database", "give the saved HTML page or a text file"),
+)
+# Text and HTML hardly ever hold C0 control bytes other than tab, newline, CR, FF and ESC;
+# random and compressed bytes are about 12% control bytes.
+_CONTROL_BYTES = frozenset(range(0x20)) - {0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x1B}
+_CONTROL_SHARE = 0.02
+_SNIFF_BYTES = 8192
+_WIDE_BOMS = (b"\xff\xfe", b"\xfe\xff")
 _TEXT_DATE = re.compile(r"(?:发布日期|发布时间|成文日期|日期|时间)\s*[:：]\s*([^\n]{6,20})")
 _TITLE_MAX_CHARS = 80
 
@@ -50,6 +75,32 @@ def looks_like_html(data: bytes, suffix: str = "") -> bool:
         return False
     head = data[:2048].lstrip(b"\xef\xbb\xbf")
     return bool(_HTML_START.match(head))
+
+
+def binary_kind(data: bytes) -> tuple[str, str] | None:
+    """(what the bytes are, what to do) when they are not a page or text, else None.
+
+    Known magic bytes name the format; otherwise a share of control bytes above 2% in
+    the first 8 KB says "binary". UTF-16 files (byte-order mark) are text.
+    """
+    for prefix, kind, hint in _MAGIC:
+        if data.startswith(prefix):
+            return kind, hint
+    head = data[:_SNIFF_BYTES]
+    if head.startswith(_WIDE_BOMS):
+        return None
+    controls = sum(1 for byte in head if byte in _CONTROL_BYTES)
+    if controls > _CONTROL_SHARE * len(head):
+        return f"{controls * 100 // len(head)}% control bytes", "give the saved HTML page or a text file"
+    return None
+
+
+def _refuse_binary(data: bytes, path: Path) -> None:
+    found = binary_kind(data)
+    if found is not None:
+        kind, hint = found
+        raise InputError(f"{path} looks like a binary file ({kind}), not an HTML page or text",
+                         hint=hint.replace("FILE", str(path)))
 
 
 def _read_bytes(path: Path) -> bytes:
@@ -108,6 +159,7 @@ def read_input_file(path: Path) -> InputDocument:
     data = _read_bytes(path)
     if attachment_extension(path.name) in _DOCUMENT_TYPES:
         return _from_attachment(data, path)
+    _refuse_binary(data, path)
     if looks_like_html(data, path.suffix):
         return _from_html(data, path)
     try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import subprocess
@@ -111,6 +112,9 @@ def test_bad_input_is_one_clear_line(tmp_path: Path) -> None:
     empty.write_text("", encoding="utf-8")
     assert_one_line_error(run("compare", good, str(empty)), "empty.txt")
     assert_one_line_error(run("compare", good, good, "--html", str(tmp_path / "no" / "dir" / "x.html")), "x.html")
+    packed = tmp_path / "2025.html"
+    packed.write_bytes(gzip.compress((PAIRS / "next_year" / "2024.txt").read_bytes()))
+    assert_one_line_error(run("compare", good, str(packed)), "2025.html looks like a binary file (gzip)")
 
 
 def test_the_real_guiyang_captures_compare_2021_with_2024(seeds_dir: Path, tmp_path: Path) -> None:

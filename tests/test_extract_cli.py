@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
+import random
 import subprocess
 import sys
 from pathlib import Path
@@ -148,6 +150,22 @@ def test_unreadable_file_is_one_line_and_exit_2(tmp_path: Path, content: bytes |
     assert result.stdout == ""
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error:") and message in lines[0]
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "kind"),
+    [("page.html", gzip.compress(HTML_PAGE.encode("gbk")), "(gzip)"),
+     ("tool.html", Path(sys.executable).resolve().read_bytes()[:65536], "binary file"),
+     ("noise.html", random.Random(3).randbytes(20000), "control bytes")],
+    ids=["gzip", "executable", "random"],
+)
+def test_binary_html_is_one_line_not_a_traceback(tmp_path: Path, name: str, content: bytes, kind: str) -> None:
+    path = tmp_path / name
+    path.write_bytes(content)
+    result = _run(str(path))
+    assert result.returncode == 2 and result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"error: {path} looks like a binary file") and kind in lines[0]
 
 
 def test_wrong_encoding_is_refused(tmp_path: Path) -> None:

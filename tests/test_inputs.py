@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import codecs
+import gzip
+import random
 from datetime import date
 from pathlib import Path
 
 import docx
 import pytest
 
-from monitor.inputs import looks_like_html, read_input_file
+from monitor.inputs import binary_kind, looks_like_html, read_input_file
 from store.errors import InputError
 
 BODY = "一、主要目标\n到2025年，人均预期寿命达到80岁，孕产妇死亡率控制在12/10万以内。\n二、重点任务\n（一）朱镕、王玥负责“健康·遂宁”行动。"
@@ -104,6 +106,44 @@ def test_unreadable_input_is_one_clear_line(tmp_path: Path, name: str, data: byt
         read_input_file(path)
     line = caught.value.one_line()
     assert reason in line and name in line and "\n" not in line
+
+
+_PAGE = "<html><head><title>工作要点</title></head><body><p>床位数达到7.86张。</p></body></html>".encode()
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "kind"),
+    [
+        ("gzipped.html", gzip.compress(_PAGE), "(gzip)"),
+        ("program.html", b"\x7fELF\x02\x01\x01\x00" + bytes(range(256)) * 4, "(ELF executable)"),
+        ("noise.html", random.Random(7).randbytes(4000), "control bytes"),
+        ("noise.htm", b"<html><body>" + random.Random(8).randbytes(4000), "control bytes"),
+        ("picture.txt", b"\x89PNG\r\n\x1a\n" + b"IHDR" * 50, "(PNG image)"),
+        ("report.html", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj", "(PDF)"),
+    ],
+    ids=["gzip", "elf", "random-bytes", "random-after-tag", "png-as-txt", "pdf-as-html"],
+)
+def test_binary_file_is_named_before_parsing(tmp_path: Path, name: str, data: bytes, kind: str) -> None:
+    with pytest.raises(InputError) as caught:
+        read_input_file(_write(tmp_path, name, data))
+    line = caught.value.one_line()
+    assert f"{name} looks like a binary file" in line and kind in line and "not an HTML page or text" in line
+
+
+def test_gzip_hint_names_the_file(tmp_path: Path) -> None:
+    with pytest.raises(InputError) as caught:
+        read_input_file(_write(tmp_path, "page.html", gzip.compress(_PAGE)))
+    assert caught.value.hint == f"unpack it first: gunzip -k {tmp_path / 'page.html'}"
+
+
+@pytest.mark.parametrize(
+    "data",
+    [_PAGE, "\ufeff一、总体要求\n\t床位数达到7.86张。\r\n\x0c".encode(), _PAGE.decode().encode("utf-16"),
+     "２０２３年工作要点\n床位数达到7.86张".encode("gb18030")],
+    ids=["utf8-html", "text-with-tab-cr-ff", "utf16-with-bom", "gbk"],
+)
+def test_pages_and_text_are_not_binary(data: bytes) -> None:
+    assert binary_kind(data) is None
 
 
 @pytest.mark.parametrize(
