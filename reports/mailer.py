@@ -137,6 +137,8 @@ def build_message(
     message["Auto-Submitted"] = "auto-generated"
     if unsubscribe:
         message["List-Unsubscribe"] = ", ".join(f"<{target}>" for target in unsubscribe)
+        if any(target.startswith("https://") for target in unsubscribe):  # RFC 8058 needs an HTTPS URI
+            message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message.set_content(text, subtype="plain", charset="utf-8", cte="base64")
     message.add_alternative(html, subtype="html", charset="utf-8", cte="base64")
     return message

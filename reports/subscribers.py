@@ -4,8 +4,9 @@ Removing a subscriber keeps the row (inactive) with its digests, so their high-w
 mark survives: subscribing the same address again starts from the later of that
 mark and the new subscription date minus ``digest.first_lookback_days``, and no
 change is mailed to them twice. Each subscriber gets a random token for the
-List-Unsubscribe link; :func:`unsubscribe` is what the archive's
-``/unsubscribe?token=...`` page calls.
+List-Unsubscribe link; :func:`find_by_token` and :func:`unsubscribe` are what the
+archive's ``/unsubscribe?token=...`` page (``reports/web/unsubscribe.py``) calls, and
+:func:`masked_email` is how that page shows the address.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import update
 from sqlmodel import Session, col, func, select
 
 from reports.filters import expand_kinds
@@ -24,7 +26,12 @@ from store.errors import InputError, NotFound
 from store.kinds import DigestStatus
 from store.models import Digest, Source, Subscriber, utcnow
 
-__all__ = ["SubscriberRow", "add_subscriber", "list_subscribers", "remove_subscriber", "unknown_sources", "unsubscribe"]
+__all__ = [
+    "SubscriberRow", "Unsubscribed", "add_subscriber", "find_by_token", "list_subscribers", "masked_email",
+    "remove_subscriber", "unknown_sources", "unsubscribe",
+]
+
+MAX_TOKEN_LENGTH = 100  # tokens are 24 characters; anything much longer is not one of ours
 
 
 def _clean(values: Sequence[str]) -> list[str]:
@@ -72,15 +79,45 @@ def remove_subscriber(session: Session, email: str) -> Subscriber:
     return subscriber
 
 
-def unsubscribe(session: Session, token: str) -> Subscriber | None:
-    """The List-Unsubscribe action: deactivate the subscriber holding ``token`` (None if unknown)."""
-    if not token:
+def find_by_token(session: Session, token: str) -> Subscriber | None:
+    """The subscriber holding ``token`` (None for an empty, oversized or unknown token)."""
+    if not token or len(token) > MAX_TOKEN_LENGTH:
         return None
-    subscriber = session.exec(select(Subscriber).where(Subscriber.token == token)).first()
-    if subscriber is not None:
-        subscriber.active = False
-        session.add(subscriber)
-    return subscriber
+    return session.exec(select(Subscriber).where(Subscriber.token == token)).first()
+
+
+@dataclass(frozen=True)
+class Unsubscribed:
+    """What :func:`unsubscribe` did: the address, and whether it was still subscribed."""
+
+    email: str
+    was_active: bool
+
+
+def unsubscribe(session: Session, token: str) -> Unsubscribed | None:
+    """The List-Unsubscribe action: deactivate the subscriber holding ``token`` (None if unknown).
+
+    The UPDATE comes first, so on SQLite the transaction takes the write lock at once
+    (waiting out a busy writer) instead of failing to upgrade a read. Unsubscribing
+    twice is harmless: the second call reports ``was_active=False``.
+    """
+    if not token or len(token) > MAX_TOKEN_LENGTH:
+        return None
+    changed = session.execute(
+        update(Subscriber).where(col(Subscriber.token) == token, col(Subscriber.active).is_(True))
+        .values(active=False).execution_options(synchronize_session=False))
+    subscriber = find_by_token(session, token)
+    if subscriber is None:
+        return None
+    return Unsubscribed(subscriber.email, changed.rowcount == 1)  # type: ignore[attr-defined]
+
+
+def masked_email(email: str) -> str:
+    """``zhang.san@example.org`` → ``z***@example.org``: enough to recognise, not to harvest."""
+    local, at, domain = email.strip().rpartition("@")
+    if not at:
+        return "***"
+    return f"{local[:1]}***@{domain}"
 
 
 @dataclass(frozen=True)

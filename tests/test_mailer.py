@@ -58,6 +58,18 @@ def test_message_has_every_header_and_both_parts(smtp: CaptureServer) -> None:
     assert "<b>≥8.2张</b>" in html.get_content()
 
 
+@pytest.mark.parametrize(("targets", "one_click"), [
+    (["https://archive.example.org/unsubscribe?token=abc", "mailto:unsub@example.org"], True),
+    (["http://archive.test/unsubscribe?token=abc", "mailto:unsub@example.org"], False),  # RFC 8058: HTTPS only
+    (["mailto:unsub@example.org"], False),
+], ids=["https", "http", "mailto-only"])
+def test_one_click_header_only_with_an_https_unsubscribe_link(targets: list[str], one_click: bool) -> None:
+    message = build_message(sender="digest@planwatch.example.org", to="reader@example.org", subject="s", text="t",
+                            html="<p>t</p>", message_id="<m@x>", date=WHEN, unsubscribe=targets)
+    assert message["List-Unsubscribe"] == ", ".join(f"<{t}>" for t in targets)
+    assert message.get("List-Unsubscribe-Post") == ("List-Unsubscribe=One-Click" if one_click else None)
+
+
 def test_message_id_depends_only_on_the_digest() -> None:
     assert message_id_for(7, "a", "x@h.org") == message_id_for(7, "a", "y@h.org")
     assert message_id_for(7, "a", "x@h.org") != message_id_for(8, "a", "x@h.org")

@@ -1,7 +1,9 @@
 """``create_app(config)``: the archive browser as a FastAPI application.
 
 Read-only by construction: it opens the store with ``readonly=True`` (or uses the
-engine it is given) and its sessions are never committed. Pages are server-rendered
+engine it is given) and its sessions are never committed. The one exception is
+``POST /unsubscribe`` (``reports/web/unsubscribe.py``), which sets one subscriber's
+``active`` flag to false for the holder of that subscriber's token. Pages are server-rendered
 Jinja2 (no scripts at all), the JSON API is described at ``/openapi.json``; the
 interactive ``/docs`` page is off because it loads its assets from a CDN.
 
@@ -33,6 +35,7 @@ ROUTERS: tuple[str, ...] = (
     "reports.web.api:router",
     "reports.web.api:export_router",
     "reports.web.feed:router",  # the Atom feed of reports/feeds.py
+    "reports.web.unsubscribe:router",  # the one write: a digest's 退订 link (List-Unsubscribe)
 )
 
 

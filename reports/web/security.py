@@ -4,7 +4,9 @@ scraped content inert.
 - Authentication (for deployments beyond 127.0.0.1): HTTP basic auth when
   ``web.auth_user`` is set (password from ``PLANWATCH_WEB_AUTH_PASSWORD``) and/or a
   bearer token from ``PLANWATCH_WEB_TOKEN``. Either one configured makes every route
-  require one of them; credentials are compared in constant time.
+  require one of them; credentials are compared in constant time. :data:`PUBLIC_PATHS`
+  need none: ``/unsubscribe`` is opened from a digest by readers without the archive
+  password, and its own token is its credential.
 - Headers: a Content-Security-Policy without scripts on every page (a route may set
   a stricter one, as the raw-capture route does), ``nosniff``, no referrer to the
   government sites we link to, framing only by ourselves.
@@ -25,7 +27,7 @@ from reports.web.render import page
 from store.errors import ConfigError
 from store.settings import Config
 
-__all__ = ["PAGE_CSP", "RAW_CSP", "SECURITY_HEADERS", "Credentials", "security_middleware"]
+__all__ = ["PAGE_CSP", "PUBLIC_PATHS", "RAW_CSP", "SECURITY_HEADERS", "Credentials", "security_middleware"]
 
 PAGE_CSP = "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; script-src 'none'; frame-ancestors 'self'; form-action 'self'; base-uri 'none'"
 RAW_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox"
@@ -37,6 +39,9 @@ SECURITY_HEADERS: dict[str, str] = {
     "X-Frame-Options": "SAMEORIGIN",
     "Cross-Origin-Opener-Policy": "same-origin",
 }
+
+# Paths served without archive credentials (exact matches).
+PUBLIC_PATHS: frozenset[str] = frozenset({"/unsubscribe"})
 
 Handler = Callable[[Request], Awaitable[Response]]
 
@@ -94,7 +99,8 @@ def security_middleware(credentials: Credentials) -> Callable[[Request, Handler]
     """An HTTP middleware: check credentials, then add the security headers."""
 
     async def middleware(request: Request, call_next: Handler) -> Response:
-        if credentials.required and not credentials.accepts(request.headers.get("authorization", "")):
+        public = request.url.path in PUBLIC_PATHS
+        if credentials.required and not public and not credentials.accepts(request.headers.get("authorization", "")):
             response = _unauthorised(request, credentials)
         else:
             response = await call_next(request)
