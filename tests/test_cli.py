@@ -96,3 +96,17 @@ def test_config_shows_origin_and_hides_secrets(tmp_path: Path) -> None:
     assert shown["smtp.port"] == {"value": 2525, "origin": "env", "env": "PLANWATCH_SMTP_PORT"}
     assert shown["smtp.password"]["value"] == "(set)"
     assert "hunter2" not in result.stdout + result.stderr
+
+
+def test_a_narrow_terminal_wraps_table_cells_instead_of_cutting_them(monkeypatch: pytest.MonkeyPatch,
+                                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    """An 80-column terminal must still tell 遂宁… from 射洪… documents apart."""
+    from rich.console import Console
+
+    from monitor.commands import _output
+
+    monkeypatch.setattr(_output, "Console", lambda **kwargs: Console(**{**kwargs, "width": 60}))
+    title = "遂宁市卫生健康委员会关于印发2024年全市卫生健康工作要点的通知"
+    _output.print_table(["id", "title", "region", "status"], [(1, title, "四川省/遂宁市", "ok")])
+    cells = "".join(line.split("│")[2].strip() for line in capsys.readouterr().out.splitlines() if line.count("│") > 3)
+    assert cells == title and "…" not in cells

@@ -44,7 +44,9 @@ def local_time(moment: datetime | None, timezone: str) -> str:
 
 def print_table(headers: Sequence[str], rows: Iterable[Sequence[Any]], title: str | None = None) -> None:
     """A table that lines up Chinese text (wide characters) correctly."""
-    table = Table(*headers, title=title, show_lines=False, header_style="bold")
+    table = Table(title=title, show_lines=False, header_style="bold")
+    for header in headers:  # a narrow terminal wraps long cells onto more lines, never cuts them to "贵阳市…"
+        table.add_column(header, overflow="fold")
     for row in rows:
         table.add_row(*(Text("" if cell is None else str(cell)) for cell in row))
     console = Console(soft_wrap=False, highlight=False)
