@@ -65,6 +65,7 @@ def test_crawl_runs_documents_and_show_end_to_end(env: dict[str, str], fixture_s
         assert shown.returncode == 0, shown.stderr
         detail = json.loads(shown.stdout)
         assert detail["id"] == row["id"] and detail["title"] == plan.title
+        assert [v["id"] for v in detail["version_list"]] == [detail["version_id"]]  # what `planwatch diff` takes
         assert plan.attachments[0].expect_text in detail["text"]
         assert "遂宁" in shown.stdout
 
@@ -72,6 +73,7 @@ def test_crawl_runs_documents_and_show_end_to_end(env: dict[str, str], fixture_s
     assert text.returncode == 0
     assert text.stdout.splitlines()[0] == plan.title and "四川省/遂宁市" in text.stdout
     assert plan.attachments[0].anchor in text.stdout and "unreadable" in text.stdout
+    assert f"versions: v{detail['version_id']} " in text.stdout
 
     again = planwatch(env, "crawl", "--source", "fixture-gy")  # the table form
     assert again.returncode == 0, again.stderr

@@ -30,6 +30,8 @@ def _details(app: AppContext, ref: str) -> dict[str, Any]:
         "doc_type": document.doc_type, "published_on": document.published_on, "first_seen": document.first_seen,
         "last_seen": document.last_seen, "last_status": document.last_status, "versions": len(versions),
         "version_id": latest.id if latest else None, "fetched_at": latest.fetched_at if latest else None,
+        "version_list": [{"id": v.id, "fetched_at": v.fetched_at, "content_hash": v.content_hash,
+                          "analysed": v.analysed_at is not None} for v in versions],
         "warc": {"file": latest.warc_file, "offset": latest.warc_offset} if latest and latest.warc_file else None,
         "attachments": [{"filename": a.filename, "url": a.url, "media_type": a.media_type, "size_bytes": a.size_bytes,
                          "readable": a.text_hash is not None, "error": a.error} for a in attachments],
@@ -42,7 +44,7 @@ def _details(app: AppContext, ref: str) -> dict[str, Any]:
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON object (metadata and text).")
 @pass_app
 def command(app: AppContext, doc: str, as_json: bool) -> None:
-    """Print one document's latest text with its metadata; DOC is an id or a URL.
+    """Print one document's latest text with its metadata and versions; DOC is an id or a URL.
 
     \b
     Example:
@@ -59,6 +61,8 @@ def command(app: AppContext, doc: str, as_json: bool) -> None:
                f"published {details['published_on'] or '?'}")
     click.echo(f"{details['url']}  (id {details['id']}, {details['versions']} versions, "
                f"last seen {local_time(details['last_seen'], timezone)})")
+    click.echo("versions: " + ", ".join(f"v{v['id']} {local_time(v['fetched_at'], timezone)}"
+                                        for v in details["version_list"]) + "  (planwatch diff vOLD vNEW)")
     for attachment in details["attachments"]:
         state = "text read" if attachment["readable"] else f"unreadable: {attachment['error']}"
         click.echo(f"  附件 {attachment['filename']} ({state})")
