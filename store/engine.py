@@ -22,7 +22,7 @@ from sqlmodel import Session, create_engine
 
 from store.errors import ConfigError, DatabaseUnavailable
 
-__all__ = ["BUSY_TIMEOUT_SECONDS", "is_sqlite", "make_engine", "normalise_url", "session_scope"]
+__all__ = ["BUSY_TIMEOUT_SECONDS", "is_sqlite", "make_engine", "normalise_url", "session_scope", "sqlite_file"]
 
 BUSY_TIMEOUT_SECONDS = 60
 
@@ -31,18 +31,43 @@ def _json_dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def normalise_url(url: str) -> str:
-    """Make ``postgresql://`` URLs use psycopg 3 and create SQLite's directory."""
+_URL_HINT = "set PLANWATCH_DATABASE_URL (or database_url) to sqlite:///path/to/file.db or postgresql+psycopg://user@host/db"
+# Drivers planwatch is built and tested with, after postgresql:// is mapped to psycopg 3.
+_SUPPORTED_DRIVERS = frozenset({"sqlite", "sqlite+pysqlite", "postgresql+psycopg"})
+
+
+def normalise_url(url: str, *, create_dirs: bool = True) -> str:
+    """Make ``postgresql://`` URLs use psycopg 3 and (unless told not to) create SQLite's directory.
+
+    A malformed URL or a database other than SQLite/PostgreSQL is a ConfigError naming
+    the setting (password hidden), not an import error from a driver we do not ship.
+    """
     try:
         parsed = make_url(url)
     except ArgumentError as exc:
-        raise ConfigError(f"database URL {url!r} is not valid: {exc}",
-                          hint="use sqlite:///path/to/file.db or postgresql+psycopg://user@host/db") from exc
+        raise ConfigError(f"database_url {url!r} is not a valid URL", hint=_URL_HINT) from exc
     if parsed.drivername in {"postgresql", "postgres", "postgresql+psycopg2"}:
         parsed = parsed.set(drivername="postgresql+psycopg")
-    if parsed.drivername == "sqlite" and parsed.database and parsed.database != ":memory:":
-        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    if parsed.drivername not in _SUPPORTED_DRIVERS:
+        shown = parsed.render_as_string(hide_password=True)
+        raise ConfigError(f"database_url {shown!r}: {parsed.drivername} is not supported, only SQLite and PostgreSQL",
+                          hint=_URL_HINT)
+    if create_dirs and parsed.get_backend_name() == "sqlite" and parsed.database and parsed.database != ":memory:":
+        folder = Path(parsed.database).parent
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ConfigError(f"database_url {url!r}: the directory {str(folder)!r} cannot be created "
+                              f"({exc.strerror or exc})", hint=_URL_HINT) from exc
     return parsed.render_as_string(hide_password=False)
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The file a SQLite URL names (None for PostgreSQL and in-memory databases)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
+        return None
+    return Path(parsed.database)
 
 
 def is_sqlite(engine: Engine) -> bool:
@@ -64,8 +89,11 @@ def _sqlite_pragmas(readonly: bool) -> Any:
 
 
 def make_engine(url: str, *, readonly: bool = False, echo: bool = False) -> Engine:
-    """Build the engine for ``url``; raises ConfigError for a malformed URL."""
-    url = normalise_url(url)
+    """Build the engine for ``url``; raises ConfigError for a malformed URL.
+
+    A read-only engine never creates directories.
+    """
+    url = normalise_url(url, create_dirs=not readonly)
     if url.startswith("sqlite"):
         engine = create_engine(
             url,

@@ -12,6 +12,7 @@ The config file is ``--config FILE``, else ``$PLANWATCH_CONFIG``, else
 
 from __future__ import annotations
 
+import difflib
 import json
 import os
 import tomllib
@@ -177,10 +178,30 @@ class Config:
             "{contact_url}", str(self.values["crawl.contact_url"])
         )
 
+    def origin_of(self, name: str) -> str:
+        """Where a setting's value came from, the way a user would fix it."""
+        origin = self.origins.get(name, "default")
+        if origin == "env":
+            return _BY_NAME[name].env
+        if origin == "file" and self.path is not None:
+            return str(self.path)
+        return "the default"
+
     def ensure_data_dir(self) -> Path:
-        """Create the data directory if needed and return it."""
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        """Create the data directory if needed and return it; ConfigError when it cannot be."""
+        try:
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+        except FileExistsError as exc:
+            raise self._data_dir_error("is a file, not a directory") from exc
+        except OSError as exc:
+            raise self._data_dir_error(f"cannot be created ({exc.strerror or exc})") from exc
         return self.data_dir
+
+    def _data_dir_error(self, problem: str) -> ConfigError:
+        return ConfigError(
+            f"data_dir {str(self.data_dir)!r} (from {self.origin_of('data_dir')}) {problem}",
+            hint=f"set {_BY_NAME['data_dir'].env} or data_dir in planwatch.toml to a directory you can write",
+        )
 
     def public_items(self) -> list[tuple[Setting, Any, str]]:
         """Every setting with its value and origin; secrets shown as set/unset only."""
@@ -226,6 +247,16 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"not valid TOML: {exc}", path=str(path)) from exc
 
 
+def _unknown_setting(name: str, path: Path) -> ConfigError:
+    """An unknown name in the config file, with the nearest real setting when there is one."""
+    near = difflib.get_close_matches(name, _BY_NAME, n=1, cutoff=0.6)
+    if not near:  # a known key in the wrong table: [web] contact_url
+        leaf = name.rsplit(".", 1)[-1]
+        near = [known for known in _BY_NAME if known.rsplit(".", 1)[-1] == leaf][:1]
+    hint = f"did you mean {near[0]!r}?" if near else "`planwatch config` lists every setting"
+    return ConfigError(f"unknown setting {name!r}", path=str(path), hint=hint)
+
+
 def load_config(path: Path | None = None, env: Mapping[str, str] | None = None) -> Config:
     """Resolve every setting from defaults, the config file and the environment."""
     env = os.environ if env is None else env
@@ -236,8 +267,7 @@ def load_config(path: Path | None = None, env: Mapping[str, str] | None = None) 
         for name, raw in _flatten(_read_toml(config_path)).items():
             setting = _BY_NAME.get(name)
             if setting is None:
-                valid = ", ".join(sorted(_BY_NAME))
-                raise ConfigError(f"unknown setting {name!r}; valid: {valid}", path=str(config_path))
+                raise _unknown_setting(name, config_path)
             if setting.secret:
                 raise ConfigError(
                     f"{name} is a secret and is read from the environment only",

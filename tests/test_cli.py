@@ -110,3 +110,32 @@ def test_a_narrow_terminal_wraps_table_cells_instead_of_cutting_them(monkeypatch
     _output.print_table(["id", "title", "region", "status"], [(1, title, "四川省/遂宁市", "ok")])
     cells = "".join(line.split("│")[2].strip() for line in capsys.readouterr().out.splitlines() if line.count("│") > 3)
     assert cells == title and "…" not in cells
+
+
+@pytest.mark.parametrize(
+    ("url", "needles"),
+    [("mysql://planwatch:hunter2@127.0.0.1/plans", ("database_url 'mysql://planwatch:***@127.0.0.1/plans'", "mysql is not supported")),
+     ("oracle+cx_oracle://u@127.0.0.1/x", ("oracle+cx_oracle is not supported", "postgresql+psycopg://")),
+     ("not a url", ("database_url 'not a url' is not a valid URL",))],
+    ids=["mysql", "oracle", "garbage"],
+)
+def test_an_unsupported_database_url_is_one_line(tmp_path: Path, url: str, needles: tuple[str, ...]) -> None:
+    for args in (("documents",), ("db", "upgrade")):
+        result = run(*args, env={"PLANWATCH_DATABASE_URL": url, "PLANWATCH_DATA_DIR": str(tmp_path)})
+        assert_one_line_error(result, 2, *needles)
+        assert "hunter2" not in result.stderr
+
+
+def test_a_data_dir_under_a_file_is_one_line(tmp_path: Path) -> None:
+    (tmp_path / "hostname").write_text("x", encoding="utf-8")
+    result = run("db", "upgrade", env={"PLANWATCH_DATA_DIR": str(tmp_path / "hostname" / "sub")})
+    assert_one_line_error(result, 2, "data_dir", "(from PLANWATCH_DATA_DIR) cannot be created (Not a directory)")
+
+
+@pytest.mark.parametrize("args", [("documents",), ("feed",), ("subscribers", "list"), ("runs",)], ids=" ".join)
+def test_read_only_commands_create_nothing(tmp_path: Path, args: tuple[str, ...]) -> None:
+    missing = tmp_path / "nonexistent" / "dir"
+    for env in ({"PLANWATCH_DATABASE_URL": f"sqlite:///{missing / 'x.db'}"}, {"PLANWATCH_DATA_DIR": str(missing)}):
+        result = run(*args, env=env, cwd=tmp_path)
+        assert_one_line_error(result, 2, f"the database {missing}", "does not exist", "run `planwatch db upgrade`")
+        assert list(tmp_path.iterdir()) == []

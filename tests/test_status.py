@@ -88,4 +88,4 @@ def test_status_needs_an_upgraded_database(tmp_path: Path) -> None:
                        "status")
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
-        "error: the database has no planwatch tables (run `planwatch db upgrade`)"]
+        f"error: the database {tmp_path / 'empty' / 'planwatch.db'} does not exist (run `planwatch db upgrade` to create it)"]

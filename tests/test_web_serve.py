@@ -36,7 +36,9 @@ def test_serve_on_an_empty_database_says_run_db_upgrade(tmp_path: Path) -> None:
     result = subprocess.run([PLANWATCH, "serve", "--port", "1"], env={"PLANWATCH_DATA_DIR": str(tmp_path), "PATH": ""},
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 2
-    assert result.stderr.strip().splitlines() == ["error: the database has no planwatch tables (run `planwatch db upgrade`)"]
+    assert result.stderr.strip().splitlines() == [
+        f"error: the database {tmp_path / 'planwatch.db'} does not exist (run `planwatch db upgrade` to create it)"]
+    assert list(tmp_path.iterdir()) == []  # read-only: no empty database file left behind
 
 
 def test_serve_help_has_an_example() -> None:
