@@ -41,15 +41,20 @@ class PlanwatchError(Exception):
     exit_code: int = 2
     default_hint: str = ""
 
-    def __init__(self, message: str, *, hint: str | None = None) -> None:
-        super().__init__(message)
+    def __init__(self, message: str, *, hint: str | None = None, details: tuple[str, ...] = ()) -> None:
+        super().__init__("\n".join((message, *details)))
         self.message = message
         self.hint = hint if hint is not None else self.default_hint
+        self.details = details
 
     def one_line(self) -> str:
-        """The message and the hint on one line, the way the CLI prints them."""
+        """The message and the hint on one line, the way the CLI prints them.
+
+        An error that found several problems at once (a sources file) adds one
+        indented line per problem below it.
+        """
         text = f"{self.message} ({self.hint})" if self.hint else self.message
-        return " ".join(text.split())
+        return "\n  ".join(" ".join(line.split()) for line in (text, *self.details))
 
 
 class ConfigError(PlanwatchError):
@@ -63,6 +68,7 @@ class ConfigError(PlanwatchError):
         field: str | None = None,
         path: str | None = None,
         hint: str | None = None,
+        details: tuple[str, ...] = (),
     ) -> None:
         where = []
         if path:
@@ -72,7 +78,7 @@ class ConfigError(PlanwatchError):
         if field:
             where.append(f"field {field!r}")
         prefix = ": ".join([", ".join(where)]) + ": " if where else ""
-        super().__init__(prefix + message, hint=hint)
+        super().__init__(prefix + message, hint=hint, details=details)
         self.source_id = source_id
         self.field = field
         self.path = path

@@ -10,6 +10,7 @@ Selectors are CSS by default; a value starting with ``/`` or ``(`` is XPath.
 
 from __future__ import annotations
 
+import difflib
 import re
 import tomllib
 from pathlib import Path
@@ -118,8 +119,32 @@ class SourcesFile(BaseModel):
     sources: list[SourceConfig] = Field(default_factory=list)
 
 
+_MESSAGES = {"missing": "required, but not given", "extra_forbidden": "unknown field"}
+
+
+def _fields_at(location: list[Any]) -> list[str]:
+    """The field names valid where an unknown key was found (top level, a source, its selectors)."""
+    model: type[BaseModel] = SourcesFile if len(location) == 1 else SourceConfig
+    if location[-2:-1] == ["selectors"]:
+        model = Selectors
+    return list(model.model_fields)
+
+
+def _unknown_field(location: list[Any]) -> str:
+    name = str(location[-1])
+    near = difflib.get_close_matches(name, _fields_at(location), n=1, cutoff=0.6)
+    if len(location) == 1:
+        return f"unknown table [[{name}]]" + (f"; did you mean [[{near[0]}]]?" if near else "; sources go in [[sources]] tables")
+    return "unknown field" + (f"; did you mean {near[0]!r}?" if near else f"; valid: {', '.join(_fields_at(location))}")
+
+
 def _describe(error: Any, raw: dict[str, Any]) -> tuple[str | None, str | None, str]:
     location = list(error.get("loc", ()))
+    kind = error.get("type")
+    message = _unknown_field(location) if kind == "extra_forbidden" else _MESSAGES.get(kind, str(error.get("msg", "invalid")))
+    message = message.removeprefix("Value error, ")
+    if len(location) == 1 and kind == "extra_forbidden":
+        return None, None, message
     source_id = None
     if len(location) >= 2 and location[0] == "sources" and isinstance(location[1], int):
         entries = raw.get("sources") or []
@@ -128,20 +153,26 @@ def _describe(error: Any, raw: dict[str, Any]) -> tuple[str | None, str | None, 
         source_id = source_id or f"#{location[1] + 1}"
         location = location[2:]
     field_name = ".".join(str(part) for part in location) or None
-    message = str(error.get("msg", "invalid")).removeprefix("Value error, ")
     return source_id, field_name, message
 
 
+def _validation_error(exc: ValidationError, raw: dict[str, Any], origin: str) -> ConfigError:
+    """Every problem pydantic found: one line each, in the order of the file."""
+    problems = [_describe(error, raw) for error in exc.errors()]
+    if len(problems) == 1:
+        source_id, field_name, message = problems[0]
+        return ConfigError(message, path=origin, source_id=source_id, field=field_name)
+    lines = tuple(str(ConfigError(message, source_id=source_id, field=field_name))
+                  for source_id, field_name, message in problems)
+    return ConfigError(f"{len(problems)} problems", path=origin, details=lines)
+
+
 def parse_sources(raw: dict[str, Any], origin: str = "sources config") -> list[SourceConfig]:
-    """Validate a parsed TOML document; ConfigError names the source and field."""
+    """Validate a parsed TOML document; ConfigError names the source and field of every problem."""
     try:
         parsed = SourcesFile.model_validate(raw)
     except ValidationError as exc:
-        source_id, field_name, message = _describe(exc.errors()[0], raw)
-        extra = len(exc.errors()) - 1
-        if extra:
-            message += f" (and {extra} more problem{'s' if extra > 1 else ''})"
-        raise ConfigError(message, path=origin, source_id=source_id, field=field_name) from exc
+        raise _validation_error(exc, raw, origin) from exc
     seen: set[str] = set()
     for source in parsed.sources:
         if source.id in seen:

@@ -139,3 +139,15 @@ def test_read_only_commands_create_nothing(tmp_path: Path, args: tuple[str, ...]
         result = run(*args, env=env, cwd=tmp_path)
         assert_one_line_error(result, 2, f"the database {missing}", "does not exist", "run `planwatch db upgrade`")
         assert list(tmp_path.iterdir()) == []
+
+
+def test_a_sources_file_with_two_mistakes_shows_both(tmp_path: Path) -> None:
+    sources = tmp_path / "sources.toml"
+    sources.write_text('[[sources]]\nid = "gy"\nname = "x"\nagency = "y"\nregion = "z"\nstart_url = ["http://127.0.0.1/"]\n',
+                       encoding="utf-8")
+    result = run("sources", "list", "--file", str(sources))
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.splitlines() == [
+        f"error: {sources}: 2 problems",
+        "  source 'gy', field 'start_urls': required, but not given",
+        "  source 'gy', field 'start_url': unknown field; did you mean 'start_urls'?"]

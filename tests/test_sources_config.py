@@ -45,7 +45,10 @@ def test_valid_source_gets_defaults(tmp_path: Path) -> None:
         (('start_urls = ["http://127.0.0.1:8765/gy/jhzj/index.html"]', 'start_urls = ["ftp://x/y"]'), "is not an http(s) URL"),
         (('schedule = "0 6 * * 1"', 'schedule = "every day"'), "field 'schedule': not a cron expression"),
         (('id = "gy-wjw"', 'id = "GY WJW"'), "field 'id'"),
-        (('body = "#zoom"', 'bodyy = "#zoom"'), "field 'selectors.bodyy'"),
+        (('body = "#zoom"', 'bodyy = "#zoom"'), "field 'selectors.bodyy': unknown field; did you mean 'body'?"),
+        (('schedule = "0 6 * * 1"', 'frobnicate = 1'), "field 'frobnicate': unknown field; valid: id, name, agency, region,"),
+        (("[[sources]]", "[[source]]"), "unknown table [[source]]; did you mean [[sources]]?"),
+        (("[[sources]]", "[[plans]]"), "unknown table [[plans]]; sources go in [[sources]] tables"),
         (('name = "贵阳市卫生健康局 计划总结"', 'name = "x"\ntitle_filter = "工作(要点"'), "field 'title_filter': not a valid regular expression"),
     ],
 )
@@ -72,3 +75,19 @@ def test_missing_file_says_what_to_do(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="does not exist") as caught:
         load_sources(tmp_path / "nope.toml")
     assert "sources.example.toml" in caught.value.one_line()
+
+
+def test_every_problem_gets_its_own_line(tmp_path: Path) -> None:
+    text = GOOD.replace("start_urls =", "start_url =").replace('body = "#zoom"', 'titel = "h1"')
+    text += GOOD.replace('id = "gy-wjw"', 'id = "zy"').replace('schedule = "0 6 * * 1"', 'schedule = "daily"')
+    path = _write(tmp_path, text)
+    with pytest.raises(ConfigError) as caught:
+        load_sources(path)
+    lines = caught.value.one_line().splitlines()
+    assert lines[:4] == [
+        f"{path}: 4 problems",
+        "  source 'gy-wjw', field 'start_urls': required, but not given",
+        "  source 'gy-wjw', field 'selectors.titel': unknown field; did you mean 'title'?",
+        "  source 'gy-wjw', field 'start_url': unknown field; did you mean 'start_urls'?",
+    ]
+    assert len(lines) == 5 and lines[4].startswith("  source 'zy', field 'schedule': not a cron expression")
