@@ -30,13 +30,19 @@ _HEADER_WORD = re.compile(r"^(?:类别|领域|序号|编号|指标|主要指标|
 # A task table (序号 重点任务 目标值 完成时限): its rows are read as sentences, each with its 完成时限.
 _TASK_COLUMN = re.compile(r"^(?:完成时限|时限|完成时间|时间节点|进度安排)$")
 _ATTRIBUTE = re.compile(r"^(?:预期性|约束性|指导性|倡导性|预期|约束)$")
+# A cell's own unit (when the row name has no bracket): ≥92%, 3.2人, 78.5岁.
+_CELL_UNIT = r"%|‰|/10万|岁|人次|人|张|个|家|所|名|万元|亿元|元|天"
+# A range: 85-90, 85—90, 85——90, 85~90, 85至90 (full-width － is normalised to -).
 _VALUE = re.compile(
-    r"^(?P<sym>≥|≤|>|<|＞|＜|不低于|不少于|不高于|不超过|大于|小于|超过)?\s*(?P<num>\d+(?:\.\d+)?)\s*(?P<unit>%|‰)?"
-    r"\s*(?:(?P<range>[-~～至])\s*(?P<max>\d+(?:\.\d+)?)\s*(?:%|‰)?)?\s*(?P<post>以上|以下|以内|左右|上下)?$"
+    rf"^(?P<sym>≥|≤|>|<|＞|＜|不低于|不少于|不高于|不超过|大于|小于|超过)?\s*(?P<num>\d+(?:\.\d+)?)\s*(?P<unit>{_CELL_UNIT})?"
+    rf"\s*(?:(?P<range>[-~～—–]{{1,2}}|至|到)\s*(?P<max>\d+(?:\.\d+)?)\s*(?P<unit2>{_CELL_UNIT})?)?\s*(?P<post>以上|以下|以内|左右|上下)?$"
 )
 _EMPTY = re.compile(r"^(?:[—\-－–/]+|无|暂无|持续\S{0,4}|稳步\S{0,4}|逐步\S{0,4}|逐年\S{0,4}|不断\S{0,4}|明显\S{0,4})$")
 _NAME_UNIT = re.compile(r"^(?P<name>.+?)\s*[（(](?P<unit>[^()（）]{1,8})[)）]$")
 _CELL_SPLIT = re.compile(r"\t+|\s*[|｜]\s*|\s+")
+# A row whose cells are split by single tabs or bars keeps its blank cells (2022年 not
+# filled in): ``基层诊疗量占比\t%\t\t85~90`` has an empty third cell, not two cells.
+_MARKED_SPLIT = re.compile(r"[ \u3000]*(?:\t|[|｜])[ \u3000]*")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _SIGNS = {
     "≥": Comparator.GE, "不低于": Comparator.GE, "不少于": Comparator.GE, "≤": Comparator.LE,
@@ -79,13 +85,24 @@ def _cells(text: str, blocks: list[Block]) -> list[list[_Cell]]:
         if len(line) > 80 or re.search(r"[。；;]", line) or (len(line) > 30 and "，" in line):
             runs.append([])
             continue
-        pos = 0
-        for piece in _CELL_SPLIT.split(line):
-            at = line.find(piece, pos) if piece else -1
-            if piece and at >= 0:
-                runs[-1].append(_Cell(index, block.start + at, block.start + at + len(piece), piece))
-                pos = at + len(piece)
+        runs[-1].extend(_line_cells(line, index, block.start))
     return [run for run in runs if len(run) >= 4]
+
+
+def _line_cells(line: str, index: int, start: int) -> list[_Cell]:
+    """The cells of one line; inner blank cells kept when tabs or bars mark the cells."""
+    marked = "\t" in line.strip() or bool(re.search(r"[|｜]", line))
+    pieces = _MARKED_SPLIT.split(line.strip(" \u3000\t|｜")) if marked else _CELL_SPLIT.split(line)
+    cells, pos = [], 0
+    for piece in pieces:
+        if marked and not piece.strip():
+            cells.append(_Cell(index, start + pos, start + pos, ""))
+            continue
+        at = line.find(piece, pos) if piece else -1
+        if piece and at >= 0:
+            cells.append(_Cell(index, start + at, start + at + len(piece), piece))
+            pos = at + len(piece)
+    return cells
 
 
 @dataclass(frozen=True)
@@ -108,6 +125,9 @@ def _header(cells: list[_Cell], plan_year: int | None) -> tuple[int, list[_Colum
     columns, index, has_unit = [], first, any(c.text in ("单位", "计量单位") for c in cells[max(0, first - 6):first])
     while index < len(cells):
         text = cells[index].text
+        if not text:  # a blank header cell (over a merged row name) names no column
+            index += 1
+            continue
         year_match = _year_column(text)
         if year_match:
             year = int(year_match.group("year"))
@@ -134,7 +154,7 @@ def _groups_years(columns: list[_Column], position: int) -> bool:
 
 
 def _is_value(text: str) -> bool:
-    return bool(_VALUE.match(text) or _EMPTY.match(text))
+    return not text or bool(_VALUE.match(text) or _EMPTY.match(text))
 
 
 def _is_name(text: str) -> bool:
@@ -166,7 +186,7 @@ def _row_items(cells: list[_Cell], at: int, columns: list[_Column], has_unit: bo
         kind = TargetKind.ACTUAL if column.actual else TargetKind.TARGET
         year = column.year if column.year is not None else (plan_year - 1 if column.actual and plan_year else plan_year)
         items.append(TableItem(name.block, name.start, values[-1].end, indicator, value, high,
-                               unit or (match.group("unit") or ""), cmp, year, kind))
+                               unit or match.group("unit") or match.group("unit2") or "", cmp, year, kind))
     return items
 
 
