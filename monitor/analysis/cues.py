@@ -308,6 +308,8 @@ _POPULATION = (
     r"老年|老人|儿童|婴幼儿|婴儿|幼儿|人|妇女|女性|男性|居民|学生|青少年|孕|新生儿|女童|男童|农村|城乡|城镇|适龄"
     r"|户籍|常住|职工|患者|群众|青年|少年|残疾|失能|男|女|在校|在园|在读|及以上|以上的|以下的|以上|以下|至|的"
 )
+# Duties and qualifications of people whose duration is a rule (驻点, 下沉, 在岗, 工龄, 原则上).
+_DUTIES = r"驻点|派驻|下沉|驻村|进修|轮岗|挂职|服务期|工龄|从业|任职|在岗|原则上"
 TRAPS: tuple[Trap, ...] = (
     _trap("document-number", r"[〔\[［(（【]\s*(?:19|20)\d{2}\s*[〕\]］)）】]\s*\d+\s*号?|\d+\s*号", 12, 6, r"[号〔〕\[\]［］【】]"),
     _trap("date", r"(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月](?:\s*\d{1,2}\s*日?)?|\d{1,2}\s*月\s*\d{1,2}\s*日|(?<![\d.])\d{1,2}\s*(?:[-—~～至到]\s*\d{1,2}\s*)?月(?:份|底|末|初|中旬|上旬|下旬)?|(?<![\d.])\d{1,2}\s*日(?:前|之前|以前|起|止)|\d{1,2}:\d{2}", 12, 10, r"[年月日:\-/.]"),
@@ -324,12 +326,26 @@ TRAPS: tuple[Trap, ...] = (
     _trap("age-qualifier", rf"{_AGE}\s*(?:以上|以下|及以上|及以下|之间)?\s*(?=(?:{_POPULATION}))(?!(?:以上|以下)(?:[^\u4e00-\u9fff]|$))", 10, 16, r"岁"),
     _trap("grade", r"\d+\s*级\s*(?:及以上|以上|及以下)?\s*(?:医院|公立|综合|医疗|手术|甲等|乙等|专科|中医|妇幼|疾控|机构|以上医院|重点)|[一二三]\s*级|[一二三]\s*甲|[二三]\s*乙", 2, 18, r"[级甲乙]"),
     _trap("inline-number", r"[（(]\s*\d{1,2}\s*[)）]|^\s*\d{1,2}\s*[.．、](?!\d)|[①-⑳]", 4, 4, r"[()（）.．、①-⑳]"),
-    _trap("condition-threshold", r"(?:(?:不足|不到|少于|多于|超过|低于|高于)\s*)?\d+(?:\.\d+)?\s*(?:人|户|张|个|家|万人|床|分|级|天|小时|分钟|个月)?\s*(?:以上|以下|以内|及以上|及以下)?\s*(?:等|的)(?=[\u4e00-\u9fff])", 6, 18, r"[的等]"),
+    _trap("condition-threshold", r"(?:(?:不足|不到|少于|多于|超过|低于|高于)\s*)?\d+(?:\.\d+)?\s*(?:人|户|张|个|家|万人|床|分|级|天|小时|分钟|个月|年)?\s*(?:以上|以下|以内|及以上|及以下)?\s*(?:等|的)(?=[\u4e00-\u9fff])", 6, 18, r"[的等]"),
     # Background facts of a place (its area, divisions, population) are no commitment and no result.
     _trap("place-facts", r"(?:总面积|国土面积|面积)\s*(?:约|达)?\s*\d+(?:\.\d+)?\s*万?\s*平方公里|(?:下|共|现)?辖(?:区内)?有?\s*(?:\d+\s*个[\u4e00-\u9fff]{1,4}[、，,和及]?\s*){1,6}"
           r"|(?:户籍|常住|总|年末|全县|全市|全区)人口(?:总数|为|约|达)?\s*\d+(?:\.\d+)?\s*万?人?", 30, 16, r"面积|辖|人口"),
     # A gap to an average (低于全省平均水平0.3人) compares, it neither commits nor reports.
     _trap("gap-to-average", r"(?:高于|低于|超过|超出|落后于?|领先于?)\s*(?:全国|全省|全市|全区|省|市|国家)?(?:平均水平|平均值|平均|均值)\s*\d+(?:\.\d+)?", 20, 4, r"平均|均值"),
+    # A norm of allocating people or places (按照每千人口4.5张床位的标准): how to plan, not what to
+    # reach. Money per head (按照每人每年不低于15元的标准安排) is a commitment and stays.
+    _trap("allocation-standard", r"按照?[^，,；;。元]{0,36}?\d[^，,；;。元]{0,24}?的?标准(?!化)", 40, 40, r"标准"),
+    # A cap a rule permits (结余可按不超过40%提取): an operating rule, not a level to reach.
+    _trap("permission-cap", r"可(?:按照?|以|在)?\s*(?:不超过|不高于|不得超过|最高不超过|最高|最多)[^，,；;。\d]{0,12}?\d+(?:\.\d+)?",
+          24, 2, r"可"),
+    # How long a person serves or has served (驻点原则上不少于6个月, 在岗不足3年的): a duty or a
+    # qualification, not a result.
+    _trap("duty-duration", rf"(?:{_DUTIES})[^，,；;。\d]{{0,10}}?\d+(?:\.\d+)?\s*(?:年|个月|天|周|小时)", 16, 6, _DUTIES),
+    # The fixed contents of a national programme (基本公共卫生服务12类项目): set nationally.
+    _trap("national-programme-contents", r"(?:基本公共卫生服务|免疫规划)(?:项目)?[^，,；;。\d]{0,6}?\d+\s*(?:大类|类|项|种)"
+          r"|\d+\s*(?:大类|类)\s*(?:服务内容|服务项目|基本公共卫生服务|公共卫生服务)", 20, 12, r"类|项|种"),
+    # A phase of a building (县中医院二期, 实验楼三期): which part is built, not how many.
+    _trap("building-phase", rf"(?:医院|中心|院区|大楼|楼|工程|基地|园区|院|馆)\s*(?:[{CN_DIGITS}]+|\d+)\s*期", 6, 4, r"期"),
     _trap("long-digits", r"\d{7,}", 1, 1, r"\d{7}"),
     _trap("record-number", r"\d+\s*/\s*(?:19|20)\d{2}\s*-\s*\d+", 24, 14, r"/"),
 )
