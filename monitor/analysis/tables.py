@@ -163,10 +163,9 @@ def _is_name(text: str) -> bool:
 
 def _split_name(name: str, unit_cell: str) -> tuple[str, str]:
     match = _NAME_UNIT.match(name)
-    if match:
-        unit = match.group("unit")
-        unit = unit if unit.startswith("/") else unit.split("/")[0]
-        return match.group("name"), normalise_unit(unit)
+    if match:  # 1/10万 and 分/10万 are /10万; 人/千人 is 人
+        unit = normalise_unit(match.group("unit"))
+        return match.group("name"), unit if unit.startswith("/") else unit.split("/")[0]
     return name, normalise_unit(unit_cell)
 
 
