@@ -329,6 +329,18 @@ def test_trap_hides_its_numbers(trap: cues.Trap) -> None:
     assert read_sentence(text) == []
 
 
+@pytest.mark.parametrize(("text", "dated"), [("由2020年6.1张增加到7张", False), ("截至2020-6-1", True), ("2020年6月1日", True)])
+def test_a_value_after_a_year_is_no_date(text: str, dated: bool) -> None:
+    after_year = [q for q in find_quantities(text) if q.value < 1900]
+    assert after_year and all((q.trap == "date") is dated for q in after_year[:1])
+
+
+@pytest.mark.parametrize("unit", cues.FREQUENCY_UNITS)
+@pytest.mark.parametrize(("head", "item"), [("每季度开展", True), ("每年组织", True), ("每半年", True), ("开展", False)])
+def test_one_after_a_frequency_word_is_an_item(unit: str, head: str, item: bool) -> None:
+    assert bool(read_sentence(f"{head}一{unit}业务培训")) is item
+
+
 @pytest.mark.parametrize("text", ["人均预期寿命提高到80岁，", "人均预期寿命达到78岁以上", "人均预期寿命81.5岁左右"])
 def test_life_expectancy_is_not_an_age_qualifier(text: str) -> None:
     assert [q.trap for q in find_quantities(text)] == [None]

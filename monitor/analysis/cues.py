@@ -26,6 +26,8 @@ __all__ = [
     "DEADLINE_RULES",
     "FILLER_PREFIXES",
     "FILLER_SUFFIXES",
+    "FREQUENCY",
+    "FREQUENCY_UNITS",
     "FUTURE_CUES",
     "INDICATOR_ENDINGS",
     "INFERRED_UNITS",
@@ -113,6 +115,10 @@ CN_VERBS: tuple[str, ...] = (
     "举办", "开展", "组织", "召开", "培训", "招聘", "引进", "招录", "选派", "派出", "完成", "扶持", "支持",
     "评选", "认定", "遴选", "命名", "达到", "至少", "不少于", "不低于", "超过", "每年", "年均", "全年",
 )
+# 每季度开展一次, 每年组织一场: one (一) of these units after a frequency word is an item
+# (a frequency of an activity); 一次性, 一个潜伏期 without it are words.
+FREQUENCY = re.compile(r"每\s*(?:年|半年|季度?|月|周|旬|两年|学期)(?:度)?[\u4e00-\u9fff]{0,4}$")
+FREQUENCY_UNITS: tuple[str, ...] = ("次", "场", "期")
 # A Chinese-numeral count followed by one of these (三处达到推荐标准) reports an amount.
 CN_PREDICATES = re.compile(r"^\s*(?:达到|通过|完成|实现|建成|纳入|获得|获评|入选|创建|成功|被|列入|新增)")
 

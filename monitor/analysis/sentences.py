@@ -25,6 +25,8 @@ from monitor.analysis.cues import (
     CN_VERBS,
     CUE_LOOKALIKES,
     FILLER_PREFIXES,
+    FREQUENCY,
+    FREQUENCY_UNITS,
     INDICATOR_ENDINGS,
     INFERRED_UNITS,
     POST_CUES,
@@ -146,7 +148,9 @@ def _chinese_amount(quantity: Quantity, window: str, following: str, tags: set[s
     """两期, 十五家, 县级重点专科三个 are amounts; 四个意识, 五项制度, 一个潜伏期 are names."""
     if quantity.value == 0:
         return bool(tags & (_LEVEL_TAGS | {"eq"}))
-    if quantity.unit not in CN_UNITS or (quantity.value == 1 and "ge" not in tags):
+    if quantity.value == 1 and "ge" not in tags:  # 每季度开展一次督查; 一次性, 一个潜伏期 are words
+        return quantity.unit in FREQUENCY_UNITS and bool(FREQUENCY.search(window)) and not following.startswith("性")
+    if quantity.unit not in CN_UNITS:
         return False
     return (
         bool(_CN_VERB.search(window[-6:]) or tags & _LEVEL_TAGS)
