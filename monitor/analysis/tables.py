@@ -40,6 +40,8 @@ _VALUE = re.compile(
 _EMPTY = re.compile(r"^(?:[—\-－–/]+|无|暂无|持续\S{0,4}|稳步\S{0,4}|逐步\S{0,4}|逐年\S{0,4}|不断\S{0,4}|明显\S{0,4})$")
 _NAME_UNIT = re.compile(r"^(?P<name>.+?)\s*[（(](?P<unit>[^()（）]{1,8})[)）]$")
 _CELL_SPLIT = re.compile(r"\t+|\s*[|｜]\s*|\s+")
+# Cells split by spaces; a range written with spaces (45 — 50) stays one cell.
+_SPACED_CELL = re.compile(r"\d+(?:\.\d+)?\s*%?\s*(?:[-~～—–]{1,2}|至)\s*\d+(?:\.\d+)?\s*%?(?![\d.])|[^\s|｜]+")
 # A row whose cells are split by single tabs or bars keeps its blank cells (2022年 not
 # filled in): ``基层诊疗量占比\t%\t\t85~90`` has an empty third cell, not two cells.
 _MARKED_SPLIT = re.compile(r"[ \u3000]*(?:\t|[|｜])[ \u3000]*")
@@ -92,7 +94,7 @@ def _cells(text: str, blocks: list[Block]) -> list[list[_Cell]]:
 def _line_cells(line: str, index: int, start: int) -> list[_Cell]:
     """The cells of one line; inner blank cells kept when tabs or bars mark the cells."""
     marked = "\t" in line.strip() or bool(re.search(r"[|｜]", line))
-    pieces = _MARKED_SPLIT.split(line.strip(" \u3000\t|｜")) if marked else _CELL_SPLIT.split(line)
+    pieces = _MARKED_SPLIT.split(line.strip(" \u3000\t|｜")) if marked else _SPACED_CELL.findall(line)
     cells, pos = [], 0
     for piece in pieces:
         if marked and not piece.strip():
