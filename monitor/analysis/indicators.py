@@ -59,6 +59,8 @@ _ROW_NUMBER = re.compile(r"^\s*\d{1,3}(?:\s+|\s*[.．、]\s*(?!\d))")  # "1 新�
 _PAREN_TAIL = re.compile(r"[（(][^()（）]*[)）]$")
 _LEADING_CUE = re.compile(rf"^(?:{alternation([word for word, _ in PRE_CUES if len(word) > 1])})")
 _ENUMERATION = "、和及与或"
+# An object qualified by a clause (达到二级甲等水平的县级医院): the noun after 的 is the object.
+_QUALIFIED_OBJECT = re.compile(rf"^(?:{alternation([word for word, _ in PRE_CUES if len(word) > 1])})[^，,；;。的]{{1,16}}的[\u4e00-\u9fff]{{2,}}$")
 _MONEY = frozenset(("元", "万元", "亿元"))
 _RATES = frozenset(("%", "‰"))
 # An age range qualifying the counted people: 1.82万35-64岁农村妇女 → 农村妇女.
@@ -93,6 +95,15 @@ def _strip_suffix(name: str) -> str:
     return name[: -len(word)]
 
 
+def _stripped_prefix(name: str) -> str:
+    """全市孕产妇死亡率 → 孕产妇死亡率; a name the prefix would leave one character of
+    (推进会, 建设局) stays whole."""
+    if len(name) <= 2:
+        return name
+    stripped = _PREFIX.sub("", name)
+    return stripped if len(stripped) > 1 or stripped == name else name
+
+
 def clean_indicator(text: str) -> str:
     """The name left when scope, time, cue and reaching words are stripped from ``text``."""
     name = _compact(_ROW_NUMBER.sub("", text))
@@ -101,7 +112,7 @@ def clean_indicator(text: str) -> str:
         before = name
         name = name.strip(_EDGE)
         name = _SCOPE.sub("", name)
-        name = _PREFIX.sub("", name) if len(name) > 2 else name
+        name = _stripped_prefix(name)
         name = _strip_suffix(name)
         name = name[:-1] if len(name) > 2 and name.endswith(_SUFFIX_CHARS) and not name.endswith(_KEEP_WHOLE) else name
         name = _balanced(name)
@@ -123,6 +134,9 @@ def join_object(before: str, after: str, unit: str = "") -> tuple[str, bool]:
     head = clean_indicator(before)
     if obj in PREDICATES:
         return head + (obj if obj not in _NOT_NAMES else ""), False
+    built = _QUALIFIED_OBJECT.match(obj)
+    if built and (not head or head in VERB_ONLY):
+        return clean_indicator(obj), True  # 建成1家达到推荐标准的乡镇卫生院: what is built
     if obj and _LEADING_CUE.match(obj) and not head:
         return clean_indicator(obj), False  # 38个…达到基本标准、9个达到推荐标准
     if obj and not _LEADING_CUE.match(obj) and clean_indicator(obj):
