@@ -14,6 +14,8 @@ from typing import NamedTuple
 from store.kinds import Comparator
 
 __all__ = [
+    "BRACKET_VALUE",
+    "BRACKET_YEAR",
     "CHANGE_BASELINE",
     "CHANGE_TO",
     "CHANGE_UNITS",
@@ -246,10 +248,16 @@ SUBJECT_NOUNS = re.compile(
 )
 # Endings of a complete indicator name: a 分别 subject with one of these needs no shared head.
 INDICATOR_ENDINGS = re.compile(r"(?:率|数|量|比|比例|比重|占比|水平|寿命|人次|床位|费用|支出|收入|时间|天数|住院日|次数|人数|值)$")
-# Baselines are not deadlines: 比2020年提高5个百分点, 较2020年, 2020年以来.
+# Baselines are not deadlines: 比2020年提高5个百分点, 较2020年, 2020年以来; and a year opening
+# a bracket that states a value or dates the one before (（2020年为9.2天）, 3.1人（2020年）).
 BASELINE = re.compile(
     r"(?:比|较|与|同|自|从|相比|对比)\s*(?:(?:19|20)\d{2}\s*年|去年|上年|上一年)(?:同期)?|(?:19|20)\d{2}\s*年\s*(?:以来|相比|基础上)"
+    r"|[（(]\s*(?:19|20)\d{2}\s*年(?:底|末)?\s*(?:为|是|[:：]|[)）])"
 )
+# A value stated in a bracket for its year (8.5天（2020年为9.2天）): that year's actual.
+BRACKET_VALUE = re.compile(r"[（(]\s*(?P<year>(?:19|20)\d{2})\s*年(?:底|末)?\s*(?:为|是|[:：])\s*$")
+# A year in brackets right after a value dates that value: 3.1人（2020年）, 6.2张（2025年）.
+BRACKET_YEAR = re.compile(r"\s*[（(]\s*(?P<year>(?:19|20)\d{2})\s*年(?:底|末)?\s*[)）]")
 # Words for the plan's own year: 年内完成, 今年, 全年, 年底前 (→ plan_year + offset).
 RELATIVE_YEARS: tuple[tuple[str, int], ...] = (
     ("年内", 0), ("今年", 0), ("全年", 0), ("本年度", 0), ("年度内", 0), ("年底前", 0), ("年底", 0),
@@ -318,7 +326,7 @@ _POPULATION = (
 _DUTIES = r"驻点|派驻|下沉|驻村|进修|轮岗|挂职|服务期|工龄|从业|任职|在岗|原则上"
 TRAPS: tuple[Trap, ...] = (
     _trap("document-number", r"[〔\[［(（【]\s*(?:19|20)\d{2}\s*[〕\]］)）】]\s*\d+\s*号?|\d+\s*号", 12, 6, r"[号〔〕\[\]［］【】]"),
-    _trap("date", r"(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月](?:\s*\d{1,2}\s*日?)?|\d{1,2}\s*月\s*\d{1,2}\s*日|(?<![\d.])\d{1,2}\s*(?:[-—~～至到]\s*\d{1,2}\s*)?月(?:份|底|末|初|中旬|上旬|下旬)?|(?<![\d.])\d{1,2}\s*日(?:前|之前|以前|起|止)|\d{1,2}:\d{2}", 12, 10, r"[年月日:\-/.]"),
+    _trap("date", r"(?:19|20)\d{2}\s*(?:[-/.]\s*\d{1,2}\s*[-/.]|年\s*\d{1,2}\s*月)(?:\s*\d{1,2}\s*日?)?|\d{1,2}\s*月\s*\d{1,2}\s*日|(?<![\d.])\d{1,2}\s*(?:[-—~～至到]\s*\d{1,2}\s*)?月(?:份|底|末|初|中旬|上旬|下旬)?|(?<![\d.])\d{1,2}\s*日(?:前|之前|以前|起|止)|\d{1,2}:\d{2}", 12, 10, r"[年月日:\-/.]"),
     _trap("year-span", r"(?:19|20)\d{2}\s*年?\s*[-—~～至到]\s*(?:19|20)\d{2}\s*年?", 14, 14, r"(?:19|20)\d\d"),
     _trap("year", r"(?<![\d.])(?:19|20)\d{2}\s*(?:年度?|版|届)", 2, 6, r"(?:19|20)\d\d"),
     _trap("ordinal", rf"第\s*[\d{CN_DIGITS}]+", 4, 2, r"第"),

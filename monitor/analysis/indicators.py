@@ -61,6 +61,8 @@ _LEADING_CUE = re.compile(rf"^(?:{alternation([word for word, _ in PRE_CUES if l
 _ENUMERATION = "、和及与或"
 # An object qualified by a clause (达到二级甲等水平的县级医院): the noun after 的 is the object.
 _QUALIFIED_OBJECT = re.compile(rf"^(?:{alternation([word for word, _ in PRE_CUES if len(word) > 1])})[^，,；;。的]{{1,16}}的[\u4e00-\u9fff]{{2,}}$")
+# 达到78岁（2020年为76.8岁）: a bracket opening with a year is a note, not the counted object.
+_YEAR_BRACKET = re.compile(r"[（(]\s*(?:19|20)\d{2}\s*年")
 _MONEY = frozenset(("元", "万元", "亿元"))
 _RATES = frozenset(("%", "‰"))
 # An age range qualifying the counted people: 1.82万35-64岁农村妇女 → 农村妇女.
@@ -115,7 +117,7 @@ def clean_indicator(text: str) -> str:
         name = _stripped_prefix(name)
         name = _strip_suffix(name)
         name = name[:-1] if len(name) > 2 and name.endswith(_SUFFIX_CHARS) and not name.endswith(_KEEP_WHOLE) else name
-        name = _balanced(name)
+        name = _balanced(name.replace("（）", "").replace("()", ""))
         if name == before:
             break
     return name
@@ -130,7 +132,7 @@ def join_object(before: str, after: str, unit: str = "") -> tuple[str, bool]:
     indicator is the text before.
     """
     raw = _compact(_QUALIFIER.sub("", after))
-    obj = "" if raw[:1] in _ENUMERATION else _PAREN_TAIL.sub("", raw).strip(_EDGE).removeprefix("的")
+    obj = "" if raw[:1] in _ENUMERATION or _YEAR_BRACKET.match(raw) else _PAREN_TAIL.sub("", raw).strip(_EDGE).removeprefix("的")
     head = clean_indicator(before)
     if obj in PREDICATES:
         return head + (obj if obj not in _NOT_NAMES else ""), False

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from monitor.analysis.cues import (
+    BRACKET_VALUE,
+    BRACKET_YEAR,
     FUTURE_CUES,
     PAST_CUES,
     PAST_OPENERS,
@@ -223,6 +225,20 @@ def _governing(marks: list[Mark], reading: Reading, context: _Context, spent: se
     return after[0] if after else context.carried
 
 
+def _bracket_value(sentence: str, readings: list[Reading], index: int) -> Mark | None:
+    """8.5天（2020年为9.2天）: the value stated inside a bracket for a year is that year's actual."""
+    reading = readings[index]
+    start = readings[index - 1].end if index > 0 else 0
+    found = BRACKET_VALUE.search(sentence, start, reading.start)
+    return Mark(found.start("year"), int(found.group("year")), "by-year") if found else None
+
+
+def _bracket_year(sentence: str, reading: Reading) -> Mark | None:
+    """3.1人（2020年）: the year in brackets right after a value is that value's year."""
+    found = BRACKET_YEAR.match(sentence, reading.end)
+    return Mark(found.start("year"), int(found.group("year")), "by-year") if found else None
+
+
 def _years_for_lists(sentence: str, readings: list[Reading], context: _Context) -> dict[int, Mark]:
     """到2022年和2030年…分别不低于22%和30%: the n-th number of a list takes the n-th year.
 
@@ -252,11 +268,15 @@ def _sentence_targets(doc: _Document, block: Block, span: tuple[int, int], body:
     spent: set[int] = set()
     found = []
     for index, reading in enumerate(readings):
-        mark = by_year.get(index) or _governing(marks, reading, context, spent)
+        in_bracket = _bracket_value(sentence, readings, index)
+        mark = (in_bracket or _bracket_year(sentence, reading) or by_year.get(index)
+                or _governing(marks, reading, context, spent))
         if mark is not None and mark.rule == "year-of":
             spent.add(mark.pos)  # 由2020年的78.1岁提高到80岁: 2020 dates 78.1 only
         start = starting_level(sentence, reading)
-        if start is not None:
+        if in_bracket is not None:
+            kind = TargetKind.ACTUAL
+        elif start is not None:
             kind = TargetKind.ACTUAL
             if start is not True and not (mark is not None and mark.rule == "year-of"):
                 mark = Mark(reading.start, int(start), "year-of")  # 从2020年的 is masked as a baseline: its year
