@@ -16,12 +16,14 @@ the URL, the version id, the file.
      │    └── SchemaOutdated            tables missing or older than the code
      ├── FetchError                     a page could not be fetched or read
      ├── DeliveryError                  the SMTP server refused or was unreachable  exit 4
-     └── LockHeld                       another cycle holds the lock            exit 5
+     ├── LockHeld                       another cycle holds the lock            exit 5
+     └── AddressInUse                   `serve`: the port is taken               exit 6
 """
 
 from __future__ import annotations
 
 __all__ = [
+    "AddressInUse",
     "ConfigError",
     "DatabaseUnavailable",
     "DeliveryError",
@@ -134,3 +136,10 @@ class LockHeld(PlanwatchError):
 
     exit_code = 5
     default_hint = "wait for it to finish, or pass --wait to queue behind it"
+
+
+class AddressInUse(PlanwatchError):
+    """``planwatch serve`` cannot listen: something else already uses the port."""
+
+    exit_code = 6
+    default_hint = "pass another --port or set web.port, or stop what listens there"

@@ -3,6 +3,7 @@ archive read-only on 127.0.0.1; a store without tables is a one-line error."""
 
 from __future__ import annotations
 
+import socket
 import subprocess
 from pathlib import Path
 
@@ -44,6 +45,21 @@ def test_serve_on_an_empty_database_says_run_db_upgrade(tmp_path: Path) -> None:
 def test_serve_help_has_an_example() -> None:
     result = subprocess.run([PLANWATCH, "serve", "--help"], capture_output=True, text=True, timeout=60)
     assert "Example:" in result.stdout and "--no-index" in result.stdout
+    assert "6 the port is already in use" in " ".join(result.stdout.split())
+
+
+def test_a_port_in_use_is_one_line_and_exit_6(tmp_path: Path) -> None:
+    upgrade(make_engine(f"sqlite:///{tmp_path / 'planwatch.db'}"))
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run([PLANWATCH, "serve", "--port", str(port), "--no-index"],
+                                env={"PLANWATCH_DATA_DIR": str(tmp_path), "PATH": ""},
+                                capture_output=True, text=True, timeout=60)
+    assert result.returncode == 6
+    assert result.stderr.strip().splitlines() == [
+        f"error: port {port} on 127.0.0.1 is already in use (pass another --port or set web.port, or stop what listens there)"]
 
 
 def test_serve_without_the_right_to_build_the_index_still_serves(pg_url: str, tmp_path: Path) -> None:

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import errno
 import ipaddress
+import socket
 
 import click
 
 from monitor.context import AppContext, pass_app
+from store.errors import AddressInUse, ConfigError
 
-__all__ = ["command", "is_loopback"]
+__all__ = ["EXIT_PORT_IN_USE", "bind_socket", "command", "is_loopback"]
+
+EXIT_PORT_IN_USE = AddressInUse.exit_code
 
 
 def is_loopback(host: str) -> bool:
@@ -19,6 +24,27 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def bind_socket(host: str, port: int) -> socket.socket:
+    """Bind host:port before anything is announced; AddressInUse (exit 6) when it is taken."""
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0]
+    except socket.gaierror as exc:
+        raise ConfigError(f"web.host {host!r} is not an address of this machine ({exc.strerror})",
+                          hint="pass --host 127.0.0.1, or an address this machine has") from exc
+    sock = socket.socket(family, kind, proto)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does: restarts need no wait
+    try:
+        sock.bind(address)
+    except OSError as exc:
+        sock.close()
+        if exc.errno == errno.EADDRINUSE:
+            raise AddressInUse(f"port {port} on {host} is already in use") from exc
+        raise ConfigError(f"cannot listen on {host}:{port} ({exc.strerror or exc})",
+                          hint="pass --host 127.0.0.1 and a --port above 1023") from exc
+    return sock
 
 
 def _catch_up_index(app: AppContext) -> str:
@@ -55,6 +81,10 @@ def command(app: AppContext, host: str | None, port: int | None, no_index: bool)
     127.0.0.1.
 
     \b
+    Exit codes: 2 the database needs `planwatch db upgrade` or a setting is wrong,
+    3 the database is unavailable, 6 the port is already in use (pass --port).
+
+    \b
     Example:
       planwatch serve
       planwatch serve --port 8080
@@ -64,6 +94,7 @@ def command(app: AppContext, host: str | None, port: int | None, no_index: bool)
     host = host or str(config["web.host"])
     port = port or int(config["web.port"])
     engine = app.engine(readonly=True)  # checks the schema first: "run planwatch db upgrade"
+    sock = bind_socket(host, port)
     if not no_index:
         click.echo(_catch_up_index(app), err=True)
 
@@ -75,4 +106,5 @@ def command(app: AppContext, host: str | None, port: int | None, no_index: bool)
     if not is_loopback(host) and not (config["web.auth_user"] or config["web.token"]):
         click.echo(f"warning: serving on {host} without authentication; anyone who can reach it can read the archive", err=True)
     click.echo(f"archive browser at http://{host}:{port}/ (Ctrl-C stops it)", err=True)
-    uvicorn.run(web, host=host, port=port, log_level=str(config["log_level"]).lower(), server_header=False)
+    server = uvicorn.Server(uvicorn.Config(web, log_level=str(config["log_level"]).lower(), server_header=False))
+    server.run(sockets=[sock])
