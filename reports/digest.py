@@ -51,6 +51,7 @@ __all__ = [
     "high_water_mark",
     "plan_digest",
     "subscriber_filter",
+    "waiting_digest",
     "write_digest_file",
     "write_index",
 ]
@@ -101,11 +102,17 @@ def high_water_mark(session: Session, subscriber_id: int) -> int | None:
     return int(mark) if mark is not None else None
 
 
+def waiting_digest(session: Session, subscriber_id: int) -> Digest | None:
+    """The oldest digest of this subscriber still pending or sending (None when the outbox holds none)."""
+    waiting = (DigestStatus.PENDING.value, DigestStatus.SENDING.value)
+    statement = (select(Digest).where(Digest.subscriber_id == subscriber_id, col(Digest.status).in_(waiting))
+                 .order_by(col(Digest.id)))
+    return session.exec(statement).first()
+
+
 def has_waiting_digest(session: Session, subscriber_id: int) -> bool:
     """Whether a digest of this subscriber is still pending or sending."""
-    waiting = (DigestStatus.PENDING.value, DigestStatus.SENDING.value)
-    statement = select(Digest.id).where(Digest.subscriber_id == subscriber_id, col(Digest.status).in_(waiting))
-    return session.exec(statement).first() is not None
+    return waiting_digest(session, subscriber_id) is not None
 
 
 def _lookback_start(config: Config, start: datetime) -> datetime | None:

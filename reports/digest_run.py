@@ -1,7 +1,8 @@
 """One digest run, as the CLI, ``run --once`` and the daemon call it: :func:`run_digests`.
 
 With ``send=True`` a run (1) records sources that failed repeatedly as changes, (2)
-retries digests waiting in the outbox whose time has come, (3) builds a digest for
+retries digests waiting in the outbox whose time has come (every refused one with
+``retry_now``), (3) builds a digest for
 each active subscriber without one waiting, and (4) sends those. With ``send=False`` it
 renders previews into ``<data_dir>/digests/preview-*.html`` and marks nothing (step 1
 still runs: sources failing repeatedly are facts of the crawl history, recorded once).
@@ -19,6 +20,7 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
@@ -31,8 +33,8 @@ from reports.digest import (
     Recipient,
     build_digest,
     digest_view,
-    has_waiting_digest,
     plan_digest,
+    waiting_digest,
     write_digest_file,
     write_index,
 )
@@ -59,6 +61,7 @@ class DigestResult:
     message_id: str = ""
     detail: str = ""
     retried: bool = False
+    next_attempt_at: datetime | None = None  # when a digest still in the outbox is tried again
 
 
 @dataclass
@@ -111,8 +114,9 @@ def _build_one(config: Config, engine: Engine, recipient: Recipient, now: dateti
         with session_scope(engine) as session:
             if subscriber is not None:
                 session.exec(select(Subscriber).where(Subscriber.id == subscriber.id).with_for_update()).first()
-                if has_waiting_digest(session, int(subscriber.id or 0)):
-                    return DigestResult(recipient.email, "waiting", detail="an earlier digest is still in the outbox")
+                waiting = waiting_digest(session, int(subscriber.id or 0))
+                if waiting is not None:
+                    return _waiting_result(config, recipient.email, waiting)
             plan = plan_digest(session, config, recipient, now=now, pool=pool)
             digest = build_digest(session, config, plan, now=now)
             if digest is None:
@@ -123,10 +127,25 @@ def _build_one(config: Config, engine: Engine, recipient: Recipient, now: dateti
         return DigestResult(recipient.email, "waiting", detail="another digest run placed these changes first")
 
 
+def _waiting_result(config: Config, email: str, digest: Digest) -> DigestResult:
+    """A subscriber whose earlier digest is still in the outbox: when it is tried again, and how to force it."""
+    when = digest.next_attempt_at
+    at = when.astimezone(ZoneInfo(str(config["timezone"]))).strftime("%Y-%m-%d %H:%M %Z") if when else "the next run"
+    if digest.status == DigestStatus.SENDING.value:
+        detail = f"digest {digest.id} is being sent by another run (its claim lasts until {at})"
+    else:
+        refused = f" (last attempt: {digest.last_error})" if digest.last_error else ""
+        detail = (f"an earlier digest ({digest.id}) is still in the outbox; next attempt {at}{refused}; "
+                  "`planwatch digest --send --retry-now` retries it now")
+    return DigestResult(email, "waiting", digest.id, digest.change_count, message_id=digest.message_id,
+                        detail=detail, next_attempt_at=when)
+
+
 def _as_result(delivery: Delivery, *, retried: bool) -> DigestResult:
     detail = delivery.error or delivery.receipt
     return DigestResult(delivery.recipient, delivery.status.value, delivery.digest_id, delivery.change_count,
-                        message_id=delivery.message_id, detail=detail, retried=retried)
+                        message_id=delivery.message_id, detail=detail, retried=retried,
+                        next_attempt_at=delivery.next_attempt_at)
 
 
 def _waiting_ids(engine: Engine, to: str | None) -> list[int] | None:
@@ -137,9 +156,11 @@ def _waiting_ids(engine: Engine, to: str | None) -> list[int] | None:
         return [int(i) for i in session.exec(statement).all() if i is not None]
 
 
-def _send(config: Config, engine: Engine, recipients: list[Recipient], now: datetime, to: str | None) -> list[DigestResult]:
+def _send(config: Config, engine: Engine, recipients: list[Recipient], now: datetime, to: str | None,
+          retry_now: bool = False) -> list[DigestResult]:
     channel = channel_for(config)
-    results = [_as_result(d, retried=True) for d in deliver_due(config, engine, channel, now=now, only=_waiting_ids(engine, to))]
+    retried = deliver_due(config, engine, channel, now=now, only=_waiting_ids(engine, to), force=retry_now)
+    results = [_as_result(d, retried=True) for d in retried]
     pool = ChangePool()
     built = [_build_one(config, engine, recipient, now, pool) for recipient in recipients]
     fresh = {d.digest_id: d for d in deliver_due(
@@ -147,7 +168,8 @@ def _send(config: Config, engine: Engine, recipients: list[Recipient], now: date
     for result in built:
         delivery = fresh.get(result.digest_id) if result.digest_id is not None else None
         if delivery is not None:
-            result = replace(result, status=delivery.status.value, detail=delivery.error or delivery.receipt)
+            result = replace(result, status=delivery.status.value, detail=delivery.error or delivery.receipt,
+                             next_attempt_at=delivery.next_attempt_at)
         results.append(result)
     with Session(engine) as session:
         write_index(session, config)
@@ -170,9 +192,13 @@ def _preview(config: Config, engine: Engine, recipients: list[Recipient], now: d
 
 def run_digests(
     config: Config, engine: Engine, *, send: bool, now: datetime | None = None,
-    to: str | None = None, since: datetime | None = None, out: Path | None = None,
+    to: str | None = None, since: datetime | None = None, out: Path | None = None, retry_now: bool = False,
 ) -> DigestRunSummary:
-    """Build and (with ``send``) deliver digests; see the module docstring for the steps."""
+    """Build and (with ``send``) deliver digests; see the module docstring for the steps.
+
+    ``retry_now`` (``planwatch digest --send --retry-now``) retries refused digests of the
+    outbox at once instead of at their ``next_attempt_at``.
+    """
     now = now or utcnow()
     with session_scope(engine) as session:
         record_failing_sources(session, threshold=int(config["digest.failing_after_runs"]), now=now)
@@ -184,7 +210,7 @@ def run_digests(
         raise InputError(f"--out takes one digest, but {len(recipients)} subscribers would get one",
                          hint="name one with --to EMAIL")
     if send:
-        results = _send(config, engine, recipients, now, to) if since is None else _send_ad_hoc(
+        results = _send(config, engine, recipients, now, to, retry_now) if since is None else _send_ad_hoc(
             config, engine, recipients, now, since)
     else:
         results = _preview(config, engine, recipients, now, since)

@@ -16,7 +16,8 @@ Life of a digest row (``Digest.status``)::
 * **Mark after acceptance.** Only when the server answered 250 to DATA does the row
   become ``delivered``. A refusal (4xx/5xx), an outage or a timeout puts it back to
   ``pending`` with ``last_error`` and ``next_attempt_at`` = now + retry_base × 2^(attempts−1),
-  capped at ``digest.retry_max_seconds``; the next run after that time tries again.
+  capped at ``digest.retry_max_seconds``; the next run after that time tries again
+  (``planwatch digest --send --retry-now`` tries a refused digest at once).
 * **Crash recovery.** A process killed while a digest is ``sending`` leaves it
   ``sending``; once its lease ran out, the next run sends it again, same bytes.
 
@@ -38,7 +39,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_, update
+from sqlalchemy import ColumnElement, func, or_, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
@@ -102,12 +103,23 @@ class _Claim:
     raw: bytes | None
 
 
-def due_digest_ids(session: Session, now: datetime, only: Collection[int] | None = None) -> list[int]:
-    """Digests waiting to go out whose time has come (active subscribers or ad-hoc), oldest first."""
+def _due(now: datetime, force: bool) -> ColumnElement[bool]:
+    """Whose time has come; with ``force`` also every refused (pending) digest, but never one
+    another process holds as ``sending`` before its lease ran out."""
+    due = or_(col(Digest.next_attempt_at).is_(None), col(Digest.next_attempt_at) <= now)
+    return or_(due, col(Digest.status) == DigestStatus.PENDING.value) if force else due
+
+
+def due_digest_ids(session: Session, now: datetime, only: Collection[int] | None = None, *,
+                   force: bool = False) -> list[int]:
+    """Digests waiting to go out whose time has come (active subscribers or ad-hoc), oldest first.
+
+    ``force`` (``planwatch digest --send --retry-now``) ignores the backoff of refused digests.
+    """
     statement = (
         select(Digest.id).outerjoin(Subscriber, col(Subscriber.id) == col(Digest.subscriber_id))
         .where(col(Digest.status).in_(_WAITING))
-        .where(or_(col(Digest.next_attempt_at).is_(None), col(Digest.next_attempt_at) <= now))
+        .where(_due(now, force))
         .where(or_(col(Digest.subscriber_id).is_(None), col(Subscriber.active).is_(True)))
         .order_by(col(Digest.id))
     )
@@ -116,13 +128,13 @@ def due_digest_ids(session: Session, now: datetime, only: Collection[int] | None
     return [int(digest_id) for digest_id in session.exec(statement).all() if digest_id is not None]
 
 
-def _claim(engine: Engine, digest_id: int, now: datetime, policy: RetryPolicy) -> _Claim | None:
+def _claim(engine: Engine, digest_id: int, now: datetime, policy: RetryPolicy, force: bool = False) -> _Claim | None:
     """Set the digest to ``sending`` in its own committed transaction, unless another process did."""
     with session_scope(engine) as session:
         claimed = session.execute(
             update(Digest)
             .where(col(Digest.id) == digest_id, col(Digest.status).in_(_WAITING))
-            .where(or_(col(Digest.next_attempt_at).is_(None), col(Digest.next_attempt_at) <= now))
+            .where(_due(now, force))
             .values(status=DigestStatus.SENDING.value, attempts=col(Digest.attempts) + 1, sent_at=now,
                     next_attempt_at=now + timedelta(seconds=policy.lease_seconds))
             .execution_options(synchronize_session=False)
@@ -170,16 +182,17 @@ def _attempt(channel: Channel, claim: _Claim, sender: str) -> tuple[str, str | N
 
 
 def deliver_due(
-    config: Config, engine: Engine, channel: Channel, *, now: datetime, only: Collection[int] | None = None
+    config: Config, engine: Engine, channel: Channel, *, now: datetime, only: Collection[int] | None = None,
+    force: bool = False,
 ) -> list[Delivery]:
-    """Send every due digest (or those in ``only``) through ``channel``, one claim at a time."""
+    """Send every due digest (or those in ``only``; with ``force`` every refused one too) through ``channel``."""
     policy = RetryPolicy.from_config(config)
     sender = envelope_address(str(config["smtp.from_addr"]))
     with Session(engine) as session:
-        ids = due_digest_ids(session, now, only)
+        ids = due_digest_ids(session, now, only, force=force)
     outcomes = []
     for digest_id in ids:
-        claim = _claim(engine, digest_id, now, policy)
+        claim = _claim(engine, digest_id, now, policy, force)
         if claim is None:
             continue
         delivery = _finish(engine, claim, now, _attempt(channel, claim, sender), policy)

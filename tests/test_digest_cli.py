@@ -148,3 +148,33 @@ def test_feed_cli_writes_atom(sqlite_engine: Engine, data_dir: Path) -> None:
     titles = [e.findtext("{http://www.w3.org/2005/Atom}title") for e in ET.fromstring(stdout.stdout.encode()).iter(
         "{http://www.w3.org/2005/Atom}entry")]
     assert titles == ["新计划：2024年贵阳市卫生健康工作要点"]
+
+
+def test_a_refused_digest_says_when_it_is_retried_and_retry_now_sends_it(sqlite_engine: Engine, data_dir: Path,
+                                                                          smtp: CaptureServer) -> None:
+    seed_store(sqlite_engine)
+    run(data_dir, "subscribers", "add", "a@example.org")
+    smtp.refuse("451 4.3.0 Try again later")
+    one_line_error(run(data_dir, "digest", "--send", smtp_port=str(smtp.port)), 4, "451 4.3.0 Try again later",
+                   "stays in the outbox and is retried by the first digest run after 20", "--retry-now")
+    smtp.accept()  # the server is back, well before the 5-minute backoff ran out
+    waiting = run(data_dir, "digest", "--send", "--json", smtp_port=str(smtp.port))
+    assert waiting.returncode == 0 and smtp.messages == []
+    (result,) = json.loads(waiting.stdout)["results"]
+    assert result["status"] == "waiting" and result["next_attempt_at"] is not None
+    assert "next attempt 20" in result["detail"] and "451 4.3.0 Try again later" in result["detail"]
+    assert "--retry-now" in result["detail"]
+    shown = run(data_dir, "digest", "--send", smtp_port=str(smtp.port))
+    assert "waiting" in shown.stdout and "CST" in shown.stdout  # the retry time, in Asia/Shanghai
+    one_line_error(run(data_dir, "digest", "--retry-now"), 2, "--retry-now only makes sense with --send")
+
+    forced = run(data_dir, "digest", "--send", "--retry-now", "--json", smtp_port=str(smtp.port))
+    assert forced.returncode == 0, forced.stderr
+    assert [(r["status"], r["retried"]) for r in json.loads(forced.stdout)["results"]] == [
+        ("delivered", True), ("empty", False)]
+    (message,) = smtp.messages
+    assert message.rcpt_tos == ("a@example.org",)
+    again = run(data_dir, "digest", "--send", "--retry-now", smtp_port=str(smtp.port))
+    assert again.returncode == 0 and len(smtp.messages) == 1  # nothing refused is left; nothing sent twice
+    listed = json.loads(run(data_dir, "subscribers", "list", "--json").stdout)
+    assert listed[0]["waiting_in_outbox"] == 0 and listed[0]["last_delivered_at"] is not None

@@ -212,3 +212,27 @@ def test_retry_outbox_retries_only_and_the_file_channel_delivers(sqlite_engine: 
     (eml,) = (data_dir / "mail").glob("*.eml")
     assert eml.name == digest.message_id.strip("<>") + ".eml"
     assert eml.read_bytes().startswith(b"From: planwatch <digest@planwatch.example.org>") and smtp.messages == []
+
+
+def test_retry_now_sends_a_refused_digest_early_but_never_one_being_sent(any_engine: Engine, mail_config: Config,
+                                                                         smtp: CaptureServer) -> None:
+    seed_store(any_engine)
+    _subscribe(any_engine)
+    smtp.refuse("451 4.3.0 Try again later")
+    run_digests(mail_config, any_engine, send=True, now=NOW)
+    smtp.accept()
+    with session_scope(any_engine) as session:  # another process claimed it a minute ago: its lease still holds
+        session.execute(text("UPDATE digest SET status = 'sending', next_attempt_at = :until"),
+                        {"until": NOW + timedelta(minutes=9)})
+    held = run_digests(mail_config, any_engine, send=True, now=NOW + timedelta(minutes=1), retry_now=True)
+    assert [r.status for r in held.results] == ["waiting"] and "being sent by another run" in held.results[0].detail
+    assert smtp.messages == []
+
+    with session_scope(any_engine) as session:  # that process got a refusal: pending, due in five minutes
+        session.execute(text("UPDATE digest SET status = 'pending', next_attempt_at = :at"),
+                        {"at": NOW + timedelta(minutes=6)})
+    forced = run_digests(mail_config, any_engine, send=True, now=NOW + timedelta(minutes=1), retry_now=True)
+    assert [(r.status, r.retried) for r in forced.results] == [("delivered", True), ("empty", False)]
+    (digest,) = [d for d in _digests(any_engine) if d.status != "empty"]
+    assert (digest.status, digest.attempts, digest.delivered_at) == ("delivered", 2, NOW + timedelta(minutes=1))
+    assert len(smtp.messages) == 1

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 import click
 
-from monitor.commands._output import echo_json, print_table
+from monitor.commands._output import echo_json, local_time, print_table
 from monitor.context import AppContext, pass_app
 from reports.digest_run import DigestRunSummary, run_digests
 from store.errors import DeliveryError, InputError
@@ -33,35 +33,46 @@ def parse_since(text: str, timezone: str) -> datetime:
 
 @click.command(name="digest")
 @click.option("--send", is_flag=True, help="Build digests into the outbox and mail them (default: render only).")
+@click.option("--retry-now", is_flag=True,
+              help="With --send: retry digests the server refused at once, not at their next attempt time.")
 @click.option("--to", "to", metavar="EMAIL", help="Only this subscriber, or an ad-hoc address (no filters).")
 @click.option("--since", metavar="DATE", help="Render the changes since DATE instead of since the last digest.")
 @click.option("--out", type=click.Path(path_type=Path, dir_okay=False), help="Also write the digest's HTML to FILE.")
 @click.option("--json", "as_json", is_flag=True, help="Print the run summary as JSON.")
 @pass_app
-def command(app: AppContext, send: bool, to: str | None, since: str | None, out: Path | None, as_json: bool) -> None:
+def command(app: AppContext, send: bool, retry_now: bool, to: str | None, since: str | None, out: Path | None,
+            as_json: bool) -> None:
     """Render what changed since each subscriber's last digest; with --send, mail it.
 
     Without --send nothing is marked: previews go to <data_dir>/digests/preview-*.html.
     With --send, digests waiting in the outbox are retried first, then new ones are built
     and sent; each is also written to <data_dir>/digests/. A digest the server refused
-    stays in the outbox (exit code 4) and is retried on a later run.
+    stays in the outbox (exit code 4) and is retried by the first run after its next
+    attempt time (shown as "waiting", backoff from digest.retry_base_seconds); add
+    --retry-now to retry it at once, e.g. once the mail server is back.
 
     \b
     Example:
       planwatch digest                                # preview for every subscriber
       planwatch digest --to me@example.org --since 2024-01-01 --out digest.html
       planwatch digest --send
+      planwatch digest --send --retry-now             # the server is back: retry refused digests now
     """
     config = app.config
+    if retry_now and not send:
+        raise InputError("--retry-now only makes sense with --send", hint="run planwatch digest --send --retry-now")
     moment = parse_since(since, str(config["timezone"])) if since else None
-    summary = run_digests(config, app.engine(), send=send, to=to, since=moment, out=out)
+    summary = run_digests(config, app.engine(), send=send, to=to, since=moment, out=out, retry_now=retry_now)
     if as_json:
         echo_json(summary.as_dict())
     else:
         _print(summary, out)
     if summary.failed:
         first = summary.failed[0]
-        raise DeliveryError(f"{len(summary.failed)} digest(s) not delivered; {first.recipient}: {first.detail}")
+        when = local_time(first.next_attempt_at, str(config["timezone"])) or "the backoff"
+        raise DeliveryError(f"{len(summary.failed)} digest(s) not delivered; {first.recipient}: {first.detail}",
+                            hint=f"it stays in the outbox and is retried by the first digest run after {when}; "
+                                 "`planwatch digest --send --retry-now` retries it at once")
 
 
 def _print(summary: DigestRunSummary, out: Path | None) -> None:
