@@ -33,12 +33,14 @@ def command(app: AppContext, out: Path | None, regions: tuple[str, ...], sources
     """
     from sqlmodel import Session
 
+    from monitor.commands._regions import warn_unmatched_regions
     from reports.feeds import build_feed
     from reports.filters import ChangeFilter, expand_kinds
     from reports.urls import ArchiveUrls
 
     flt = ChangeFilter(regions=regions, sources=sources, keywords=keywords, kinds=tuple(expand_kinds(kinds)))
     with Session(app.engine(readonly=True)) as session:
+        warn_unmatched_regions(session, regions)
         atom = build_feed(session, ArchiveUrls(str(app.config["digest.archive_base_url"])), flt, limit=limit)
     if out is None:
         sys.stdout.buffer.write(atom)

@@ -42,6 +42,7 @@ def add_command(app: AppContext, email: str, regions: tuple[str, ...], sources: 
     Example:
       planwatch subscribers add me@example.org --region 贵州省 --kind targets --kind plans
     """
+    from monitor.commands._regions import warn_unmatched_regions
     from reports.subscribers import add_subscriber, unknown_sources
     from store.engine import session_scope
 
@@ -49,6 +50,7 @@ def add_command(app: AppContext, email: str, regions: tuple[str, ...], sources: 
         subscriber = add_subscriber(session, email, regions=regions, sources=sources, keywords=keywords,
                                     kinds=kinds, send_empty=send_empty)
         missing = unknown_sources(session, subscriber.sources)
+        warn_unmatched_regions(session, subscriber.regions)
     if missing:
         click.echo(f"note: no source {', '.join(missing)} in the store yet (typo, or not crawled yet)", err=True)
     click.echo(f"subscribed {subscriber.email}: {_filters_text(subscriber.regions, subscriber.sources, subscriber.keywords, subscriber.kinds)}")
