@@ -16,14 +16,14 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from crawler.recovery import shown_status
 from monitor.analysis.failing import failure_streak
 from monitor.daemon import scheduled_times
 from monitor.schedule import next_fire, source_schedule
 from store.kinds import RunStatus
-from store.models import CrawlRun, ScheduleMark, Source
+from store.models import CrawlRun, Digest, ScheduleMark, Source
 from store.settings import Config
 from store.sources_config import SourceConfig
 
@@ -64,7 +64,12 @@ class SourceHealth:
 
 @dataclass(frozen=True)
 class StoreHealth:
-    """The daemon's and cron mode's own times: next digest, last digest, last cycle."""
+    """The daemon's and cron mode's own times: next digest, last digest, last cycle.
+
+    ``last_digest`` is the later of the last scheduled digest run (daemon or ``run
+    --once``) and the last digest a server accepted, however it was sent (``digest --send``
+    by hand included).
+    """
 
     daemon_jobs: int
     next_digest: datetime | None
@@ -140,9 +145,11 @@ def store_health(config: Config, engine: Engine, now: datetime) -> StoreHealth:
     with Session(engine) as session:
         digest = session.get(ScheduleMark, "digest")
         cycle = session.get(ScheduleMark, "cycle")
+        delivered: datetime | None = session.exec(select(func.max(Digest.delivered_at))).one()
     next_digest, origin = _next("digest", str(config["digest.schedule"]), bool(config["digest.enabled"]), jobs,
                                 config, now)
-    return StoreHealth(len(jobs), next_digest, origin, digest.last_run_at if digest else None,
+    times = [moment for moment in (digest.last_run_at if digest else None, delivered) if moment is not None]
+    return StoreHealth(len(jobs), next_digest, origin, max(times, default=None),
                        cycle.last_run_at if cycle else None)
 
 

@@ -89,3 +89,28 @@ def test_status_needs_an_upgraded_database(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
         f"error: the database {tmp_path / 'empty' / 'planwatch.db'} does not exist (run `planwatch db upgrade` to create it)"]
+
+
+def test_last_digest_counts_a_digest_sent_by_hand(tmp_path: Path) -> None:
+    from digest_seed import seed_store
+
+    from reports.smtp_capture import CaptureServer
+    from store.engine import make_engine
+
+    env = store_env(tmp_path, write_sources(tmp_path / "sources.toml", []), PLANWATCH_DIGEST_FIRST_LOOKBACK_DAYS="0")
+    engine = make_engine(f"sqlite:///{tmp_path / 'data' / 'planwatch.db'}")
+    seed_store(engine)
+    engine.dispose()
+    assert json.loads(planwatch(env, "status", "--json").stdout)["last_digest"] is None
+    assert "last digest: never" in planwatch(env, "status").stdout
+    with CaptureServer() as smtp:
+        env["PLANWATCH_SMTP_PORT"] = str(smtp.port)
+        assert planwatch(env, "subscribers", "add", "a@example.org").returncode == 0
+        sent = planwatch(env, "digest", "--send", "--json")
+        assert sent.returncode == 0 and json.loads(sent.stdout)["delivered"] == 1, sent.stderr
+    status = json.loads(planwatch(env, "status", "--json").stdout)
+    last = datetime.fromisoformat(status["last_digest"])
+    assert last.utcoffset() is not None and last.utcoffset().total_seconds() == 8 * 3600  # type: ignore[union-attr]
+    assert last <= datetime.fromisoformat(status["now"])
+    table = planwatch(env, "status").stdout
+    assert "last digest: never" not in table and f"last digest: {last:%Y-%m-%d %H:%M}" in table
