@@ -151,3 +151,14 @@ def test_a_sources_file_with_two_mistakes_shows_both(tmp_path: Path) -> None:
         f"error: {sources}: 2 problems",
         "  source 'gy', field 'start_urls': required, but not given",
         "  source 'gy', field 'start_url': unknown field; did you mean 'start_urls'?"]
+
+
+def test_db_current_creates_nothing_then_shows_the_revision(tmp_path: Path) -> None:
+    env = {"PLANWATCH_DATA_DIR": str(tmp_path / "data")}
+    before = run("db", "current", env=env)
+    assert before.returncode == 0, before.stderr
+    assert before.stdout.startswith(f"database: (no file {tmp_path / 'data' / 'planwatch.db'} yet;")
+    assert list(tmp_path.iterdir()) == []
+    assert run("db", "upgrade", env=env).returncode == 0
+    lines = run("db", "current", env=env).stdout.splitlines()
+    assert lines[0].split()[1] == lines[1].split()[1] and "(" not in lines[0]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from monitor.context import AppContext, pass_app
-from store.engine import make_engine
+from store.engine import make_engine, normalise_url, sqlite_file
 from store.migrate import current_revision, head_revision, upgrade
 
 __all__ = ["command"]
@@ -52,6 +52,10 @@ def current_command(app: AppContext) -> None:
     Example:
       planwatch db current
     """
-    engine = make_engine(app.config.database_url)
-    click.echo(f"database: {current_revision(engine) or '(empty)'}")
+    url = app.config.database_url
+    path = sqlite_file(normalise_url(url, create_dirs=False))
+    if path is not None and not path.is_file():  # reading the revision creates nothing
+        click.echo(f"database: (no file {path} yet; `planwatch db upgrade` creates it)")
+    else:
+        click.echo(f"database: {current_revision(make_engine(url, readonly=True)) or '(empty)'}")
     click.echo(f"code:     {head_revision()}")
