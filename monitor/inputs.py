@@ -52,6 +52,8 @@ _MAGIC: tuple[tuple[bytes, str, str], ...] = (
 _CONTROL_BYTES = frozenset(range(0x20)) - {0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x1B}
 _CONTROL_SHARE = 0.02
 _SNIFF_BYTES = 8192
+# What a Chinese plan is written in: ASCII, CJK ideographs and punctuation, full-width forms.
+_TEXT_CHARS = re.compile(r"[\t\n\r\x20-\x7e\u3000-\u303f\u4e00-\u9fff\uff00-\uffef\u2010-\u2030\u00b7]")
 _WIDE_BOMS = (b"\xff\xfe", b"\xfe\xff")
 _TEXT_DATE = re.compile(r"(?:发布日期|发布时间|成文日期|日期|时间)\s*[:：]\s*([^\n]{6,20})")
 _TITLE_MAX_CHARS = 80
@@ -95,8 +97,21 @@ def binary_kind(data: bytes) -> tuple[str, str] | None:
     return None
 
 
+def _is_bomless_utf16(head: bytes) -> bool:
+    """Bytes that read as UTF-16 text (Chinese, ASCII, punctuation) though no byte-order mark says so."""
+    head = head[: len(head) - len(head) % 2]
+    for encoding in ("utf-16-le", "utf-16-be"):
+        text = head.decode(encoding, errors="replace")
+        texty = sum(1 for char in text if _TEXT_CHARS.match(char))
+        if text and texty >= 0.95 * len(text):
+            return True
+    return False
+
+
 def _refuse_binary(data: bytes, path: Path) -> None:
     found = binary_kind(data)
+    if found is not None and found[0].endswith("control bytes") and _is_bomless_utf16(data[:_SNIFF_BYTES]):
+        raise InputError(f"{path} looks like UTF-16 text without a byte-order mark", hint="save it as UTF-8")
     if found is not None:
         kind, hint = found
         raise InputError(f"{path} looks like a binary file ({kind}), not an HTML page or text",

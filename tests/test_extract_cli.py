@@ -172,4 +172,5 @@ def test_wrong_encoding_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "latin.txt"
     path.write_bytes("孕产妇死亡率控制在12/10万以下".encode("utf-16-le"))
     result = _run(str(path))
-    assert result.returncode == 2 and result.stderr.startswith("error:") and "Traceback" not in result.stderr
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.splitlines() == [f"error: {path} looks like UTF-16 text without a byte-order mark (save it as UTF-8)"]

@@ -153,3 +153,11 @@ def test_pages_and_text_are_not_binary(data: bytes) -> None:
 )
 def test_looks_like_html(head: bytes, suffix: str, expected: bool) -> None:
     assert looks_like_html(head, suffix) is expected
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+@pytest.mark.parametrize("name", ["plan.txt", "plan.html"])
+def test_utf16_without_a_byte_order_mark_is_named_not_called_binary(tmp_path: Path, encoding: str, name: str) -> None:
+    with pytest.raises(InputError) as caught:
+        read_input_file(_write(tmp_path, name, (BODY if name.endswith("txt") else GBK_PAGE).encode(encoding)))
+    assert caught.value.one_line() == f"{tmp_path / name} looks like UTF-16 text without a byte-order mark (save it as UTF-8)"
