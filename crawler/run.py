@@ -24,11 +24,15 @@ import asyncio
 import gc
 import logging
 import os
+import signal
+import sys
+import threading
 import warnings
-from collections.abc import Callable
-from contextlib import nullcontext
+from collections.abc import Callable, Coroutine, Iterator
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
+from types import FrameType
 from typing import Any
 
 from sqlalchemy.engine import Engine
@@ -147,7 +151,7 @@ def crawl_source(
         check_selectors(source)
         with nullcontext(warc) if warc is not None else _warc_writer(config) as writer:
             context = CrawlContext(engine, source, DocumentStore(engine, source.id), tally, writer, run_id=run_id)
-            mode, reason = asyncio.run(_crawl(config, context))
+            mode, reason = _run_loop(_crawl(config, context))
         if context.store_error is not None:
             raise context.store_error
         status, message = _status(tally, reason)
@@ -170,6 +174,76 @@ def crawl_source(
                     source.id, status.value, mode or "-", tally.requests, tally.ok, tally.not_modified,
                     tally.error_count, tally.new_versions, f"; {message}" if message else "")
     return CrawlSummary(source.id, run_id, status, mode, started, finished, tally.as_dict(), message)
+
+
+def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+@contextmanager
+def _ctrl_c_as_keyboard_interrupt() -> Iterator[None]:
+    """Keep Python's Ctrl-C (KeyboardInterrupt) while the event loop runs.
+
+    ``asyncio.run`` replaces the default SIGINT handler with one that cancels the main
+    task; Scrapy turns that cancellation into failed downloads ("cancelled") and a
+    normally closed spider, so the crawl went on with the next source and was recorded
+    ``ok``. A handler of our own raising KeyboardInterrupt (what SIGTERM does in the CLI)
+    makes asyncio leave SIGINT alone; a handler the caller installed is kept as is.
+    """
+    ours = threading.current_thread() is threading.main_thread() and (
+        signal.getsignal(signal.SIGINT) is signal.default_int_handler)
+    if ours:
+        signal.signal(signal.SIGINT, _raise_interrupt)
+    try:
+        yield
+    finally:
+        if ours:
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
+def _run_loop(main: Coroutine[Any, Any, tuple[str, str | None]]) -> tuple[str, str | None]:
+    """``asyncio.run(main)`` that keeps Ctrl-C a KeyboardInterrupt (and the exit quiet)."""
+    with _ctrl_c_as_keyboard_interrupt():
+        runner = asyncio.Runner()
+        try:
+            return runner.run(main)
+        except KeyboardInterrupt:
+            with _quiet_teardown(runner.get_loop()):
+                runner.close()
+            raise
+        finally:
+            runner.close()  # a no-op when closed above
+
+
+@contextmanager
+def _quiet_teardown(loop: asyncio.AbstractEventLoop) -> Iterator[None]:
+    """Cancel what the interrupt cut short without a word on stderr.
+
+    Closing the loop cancels Scrapy's and aiohttp's tasks mid-flight: they log errors
+    (an item half stored, a session unclosed, a task destroyed) and warn of coroutines
+    never awaited. None of that is news after a Ctrl-C: the loop's complaints go to the
+    debug log, Scrapy's and asyncio's log records and the warnings are dropped.
+    """
+    loop.set_exception_handler(_log_cut_short)
+    loud = [logging.getLogger(name) for name in ("scrapy", "asyncio")]
+    levels = [one.level for one in loud]
+    for one in loud:
+        one.setLevel(logging.CRITICAL + 1)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            yield
+    finally:
+        for one, level in zip(loud, levels, strict=True):
+            one.setLevel(level)
+
+
+def _log_cut_short(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+    logger.debug("after the interrupt: %s", context.get("message", ""), exc_info=context.get("exception"))
+
+
+def _log_unraisable(unraisable: Any) -> None:
+    logger.debug("after the interrupt: %s in %r", unraisable.exc_type.__name__, unraisable.object)
 
 
 async def _crawl(config: Config, context: CrawlContext) -> tuple[str, str | None]:
@@ -231,9 +305,13 @@ async def _run_scrapy(config: Config, context: CrawlContext, plan: CrawlPlan, de
 
 def _drop_cut_short_coroutines() -> None:
     """Collect the coroutines an interrupted event loop never started, without a warning each."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        gc.collect()
+    hook, sys.unraisablehook = sys.unraisablehook, _log_unraisable
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            gc.collect()
+    finally:
+        sys.unraisablehook = hook
 
 
 def _status(tally: CrawlTally, reason: str | None) -> tuple[RunStatus, str]:

@@ -130,3 +130,69 @@ def test_sigterm_ends_the_crawl_as_interrupted_with_exit_code_130(fixture_site: 
     (run,) = json.loads(planwatch(env, "runs", "--json").stdout)
     assert (run["status"], run["message"]) == ("interrupted", "interrupted (Ctrl-C or SIGTERM)")
     assert run["finished_at"] is not None
+
+
+def _interrupt_at_slow(fixture_site: FixtureSite, env: dict[str, str], *args: str) -> tuple[int, str]:
+    """Start planwatch in its own process group, send SIGINT to the whole group (a terminal's
+    Ctrl-C) while /slow is in flight; (exit code, stderr)."""
+    full = {key: value for key, value in os.environ.items() if not key.startswith("PLANWATCH_")} | env
+    process = subprocess.Popen([PLANWATCH, *args], env=full, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True, start_new_session=True,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    deadline = time.monotonic() + 120
+    while "/slow" not in fixture_site.arrived:
+        assert time.monotonic() < deadline and process.poll() is None, "the crawl never reached /slow"
+        time.sleep(0.05)
+    os.killpg(process.pid, signal.SIGINT)
+    try:
+        _, stderr = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+    return process.returncode, stderr
+
+
+def _faults_then_gy(fixture_site: FixtureSite, tmp_path: Path) -> dict[str, str]:
+    sources = tmp_path / "sources.toml"
+    chosen = {s.id: s for s in demo_sources(fixture_site.base_url, include_faults=True)}
+    sources.write_text(render_sources_toml([chosen["fixture-faults"], chosen["fixture-gy"]]), encoding="utf-8")
+    env = {"PLANWATCH_DATA_DIR": str(tmp_path / "data"), "PLANWATCH_SOURCES_FILE": str(sources),
+           "PLANWATCH_CRAWL_AUTOTHROTTLE": "false", "PLANWATCH_CRAWL_RETRY_BACKOFF": "0.05",
+           "PLANWATCH_CRAWL_DOWNLOAD_TIMEOUT": "10"}  # /slow (5 s) is answered when nobody interrupts
+    assert planwatch(env, "db", "upgrade").returncode == 0
+    return env
+
+
+def _assert_stopped_at_once(fixture_site: FixtureSite, env: dict[str, str], code: int, stderr: str,
+                            runs_before: int) -> None:
+    assert code == 130 and stderr.strip() == "interrupted", stderr
+    assert not any(path.startswith("/gywjw/") for path in fixture_site.arrived), "went on with the next source"
+    # at once: the crawl gave up on /slow (logged 499) instead of waiting the 5 s for its answer
+    assert [entry.status for entry in fixture_site.requests if entry.path == "/slow"][-1] == 499
+    runs = json.loads(planwatch(env, "runs", "--json").stdout)
+    assert len(runs) == runs_before + 1
+    assert (runs[0]["source_id"], runs[0]["status"], runs[0]["message"]) == (
+        "fixture-faults", "interrupted", "interrupted (Ctrl-C or SIGTERM)")
+    assert runs[0]["finished_at"] is not None
+
+
+@pytest.mark.parametrize("command", [("crawl",), ("run", "--once", "--all", "--no-digest", "--quiet")],
+                         ids=["crawl", "run-once"])
+def test_ctrl_c_to_the_process_group_stops_the_scrapy_pass_at_once(
+        fixture_site: FixtureSite, tmp_path: Path, command: tuple[str, ...]) -> None:
+    env = _faults_then_gy(fixture_site, tmp_path)
+    code, stderr = _interrupt_at_slow(fixture_site, env, *command)
+    _assert_stopped_at_once(fixture_site, env, code, stderr, runs_before=0)
+
+
+def test_ctrl_c_to_the_process_group_stops_the_revalidation_pass_at_once(
+        fixture_site: FixtureSite, tmp_path: Path) -> None:
+    env = _faults_then_gy(fixture_site, tmp_path)
+    first = planwatch(env, "crawl", "--source", "fixture-faults", "--json")
+    assert first.returncode == 0, first.stderr
+    assert [s["mode"] for s in json.loads(first.stdout)] == ["scrapy"]
+    fixture_site.clear_log()
+    code, stderr = _interrupt_at_slow(fixture_site, env, "crawl")
+    assert any(entry.if_none_match for entry in fixture_site.requests), "not the re-check of known pages"
+    _assert_stopped_at_once(fixture_site, env, code, stderr, runs_before=1)
+

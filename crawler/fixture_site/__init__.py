@@ -3,7 +3,8 @@
 Public surface (used by the spider, the demo and the tests)::
 
     FixtureSite(state="initial", synthetic_pages=0)   .start(port=0) -> base_url, .stop(),
-        .set_state("next"), .requests (LoggedRequest log), .clear_log(), .url(path),
+        .set_state("next"), .requests (LoggedRequest log), .arrived (paths, on arrival),
+        .clear_log(), .url(path),
         context manager
     MANIFEST        tuple[PlanDoc, ...]: every plan on the site and what must be read from it
     SECTIONS        tuple[Section, ...]: list pages, pager style, charset per source id

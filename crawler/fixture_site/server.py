@@ -17,7 +17,8 @@ the page), plus named fault routes:
 
 Every request is logged (method, path, If-None-Match, If-Modified-Since, status,
 User-Agent) so tests can assert that conditional headers were sent; a request the
-client abandoned (a timeout on ``/slow``) is logged with status 499.
+client abandoned (a timeout on ``/slow``) is logged with status 499. ``arrived`` lists
+the paths in the order they came in, answered or not: a ``/slow`` in flight is there.
 """
 
 from __future__ import annotations
@@ -110,6 +111,7 @@ class FixtureSite:
     def __init__(self, state: str = "initial", *, synthetic_pages: int = 0) -> None:
         self._lock = threading.Lock()
         self._log: list[LoggedRequest] = []
+        self._arrived: list[str] = []
         self._pages: dict[str, Resource] = {}
         self.state = ""
         self.set_state(state)
@@ -135,9 +137,16 @@ class FixtureSite:
         with self._lock:
             return list(self._log)
 
+    @property
+    def arrived(self) -> list[str]:
+        """The paths (with query) requested so far, logged on arrival, before the answer."""
+        with self._lock:
+            return list(self._arrived)
+
     def clear_log(self) -> None:
         with self._lock:
             self._log.clear()
+            self._arrived.clear()
 
     def url(self, path: str) -> str:
         """The absolute URL of a site path ("/gywjw/ghjh/list.html")."""
@@ -190,6 +199,8 @@ class FixtureSite:
     @web.middleware
     async def _record(self, request: web.Request, handler: _Handler) -> web.StreamResponse:
         status = 500
+        with self._lock:
+            self._arrived.append(request.path_qs)
         try:
             response: web.StreamResponse = await handler(request)
             status = response.status
