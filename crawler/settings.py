@@ -7,7 +7,9 @@ replaces Scrapy's immediate retry), a download timeout, a maximum response size,
 a User-Agent naming planwatch and the operator's contact URL.
 
 Scrapy runs without a Twisted reactor (``TWISTED_REACTOR_ENABLED=False``, Scrapy ≥2.15)
-under ``asyncio.run``, so a process can crawl many times (tests, the cycle).
+under ``asyncio.run``, so a process can crawl many times (tests, the cycle). Neither
+of Scrapy's control servers (telnet console, RemoteControl) is started: a crawl listens
+on no port.
 ``CONCURRENT_ITEMS`` is 16, not Scrapy's 100: measured a third to a half faster on
 5,000 pages (../shared/PERFORMANCE.md).
 """
@@ -57,7 +59,11 @@ def scrapy_settings(config: Config, context: CrawlContext, *, time_limit: int | 
     return {
         "BOT_NAME": "planwatch",
         "TWISTED_REACTOR_ENABLED": False,
+        # No control servers: Scrapy 2.19's RemoteControl (on by default) would listen on
+        # localhost, run code for any holder of the token it writes to ~/.local/state/scrapy/job_files
+        # and leave that file behind when a crawl is interrupted.
         "TELNETCONSOLE_ENABLED": False,
+        "REMOTE_CONTROL_ENABLED": False,
         "MEMUSAGE_ENABLED": False,
         "LOG_LEVEL": scrapy_level,
         "LOGSTATS_INTERVAL": 0,

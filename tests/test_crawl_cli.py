@@ -3,6 +3,7 @@ dir and sources file, the fixture site on 127.0.0.1."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -196,3 +197,40 @@ def test_ctrl_c_to_the_process_group_stops_the_revalidation_pass_at_once(
     assert any(entry.if_none_match for entry in fixture_site.requests), "not the re-check of known pages"
     _assert_stopped_at_once(fixture_site, env, code, stderr, runs_before=1)
 
+
+def _listening_ports(pid: int) -> list[int]:
+    """The TCP ports process ``pid`` listens on (from /proc: its socket inodes in LISTEN state)."""
+    inodes = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        with contextlib.suppress(OSError):
+            target = os.readlink(fd)
+            if target.startswith("socket:["):
+                inodes.add(target[len("socket:["):-1])
+    ports = []
+    for table in ("tcp", "tcp6"):
+        for line in Path(f"/proc/{pid}/net/{table}").read_text().splitlines()[1:]:
+            fields = line.split()
+            if fields[3] == "0A" and fields[9] in inodes:  # 0A: LISTEN
+                ports.append(int(fields[1].rsplit(":", 1)[1], 16))
+    return ports
+
+
+def test_a_crawl_listens_on_no_port_and_leaves_no_control_files(fixture_site: FixtureSite, tmp_path: Path) -> None:
+    env = _faults_then_gy(fixture_site, tmp_path) | {"XDG_STATE_HOME": str(tmp_path / "state"),
+                                                      "HOME": str(tmp_path / "home")}
+    full = {key: value for key, value in os.environ.items() if not key.startswith("PLANWATCH_")} | env
+    process = subprocess.Popen([PLANWATCH, "crawl"], env=full, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 120
+        while "/slow" not in fixture_site.arrived:  # Scrapy's engine is running
+            assert time.monotonic() < deadline and process.poll() is None, "the crawl never reached /slow"
+            time.sleep(0.05)
+        assert _listening_ports(process.pid) == []
+        process.send_signal(signal.SIGINT)
+        process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 130
+    left = [path for path in tmp_path.rglob("*") if "scrapy" in path.parts]
+    assert left == [], "Scrapy wrote control files (RemoteControl job files)"
