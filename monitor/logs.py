@@ -228,6 +228,7 @@ def setup_logging(
             console.addFilter(lambda record: not record.name.startswith(stderr_quiet))
         handlers.append(console)
     if to_file:
+        config.ensure_data_dir()  # one ConfigError line naming data_dir, not a mkdir traceback
         handlers.append(SharedRotatingFileHandler(log_path(config), max_bytes, backups))
     for handler in handlers:
         handler.setFormatter(formatter)

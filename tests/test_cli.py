@@ -126,9 +126,10 @@ def test_an_unsupported_database_url_is_one_line(tmp_path: Path, url: str, needl
         assert "hunter2" not in result.stderr
 
 
-def test_a_data_dir_under_a_file_is_one_line(tmp_path: Path) -> None:
+@pytest.mark.parametrize("args", [("db", "upgrade"), ("crawl",), ("run", "--once")], ids=" ".join)
+def test_a_data_dir_under_a_file_is_one_line(tmp_path: Path, args: tuple[str, ...]) -> None:
     (tmp_path / "hostname").write_text("x", encoding="utf-8")
-    result = run("db", "upgrade", env={"PLANWATCH_DATA_DIR": str(tmp_path / "hostname" / "sub")})
+    result = run(*args, env={"PLANWATCH_DATA_DIR": str(tmp_path / "hostname" / "sub")})
     assert_one_line_error(result, 2, "data_dir", "(from PLANWATCH_DATA_DIR) cannot be created (Not a directory)")
 
 
