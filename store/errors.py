@@ -128,7 +128,8 @@ class DeliveryError(PlanwatchError):
     """The mail server refused a message or could not be reached."""
 
     exit_code = 4
-    default_hint = "the digest stays in the outbox and is retried on the next run"
+    default_hint = ("the digest stays in the outbox and is retried once its back-off has passed "
+                    "(`planwatch digest --send --retry-now` retries it at once)")
 
 
 class LockHeld(PlanwatchError):
