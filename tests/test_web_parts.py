@@ -166,3 +166,39 @@ def test_indicator_page_follows_new_targets_and_counts_crowded_cells(
     client = TestClient(create_app(config, engine=sqlite_engine))
     cell = client.get(path).text.split("贵阳市", 1)[1]
     assert "共 3 个" in cell and "≥8.8张" in cell and "≥7.86张" not in cell  # newest plan first, one shown
+
+
+def test_the_archive_colours_raised_and_lowered_targets_as_the_digest_does(
+        sqlite_engine: Engine, config: Config, data_dir: Path) -> None:
+    import re
+
+    import lxml.html
+    from archive_data import fill_archive
+
+    from reports.changes import load_changes
+    from reports.digest_view import build_view, render_html
+    from reports.urls import ArchiveUrls
+    from reports.web import create_app
+    from store.kinds import ChangeKind
+    from store.models import Change
+
+    archive = fill_archive(sqlite_engine, data_dir)
+    home = TestClient(create_app(config, engine=sqlite_engine)).get("/").text
+    archive_colours = dict(re.findall(r"\.k-([\w-]+) \{ color:(#[0-9a-f]{6}); \}", home))
+    tags = lxml.html.fromstring(home).cssselect("span.tag.k-target-raised")
+    assert tags and tags[0].text_content() == "目标提高"
+    with Session(sqlite_engine) as session:
+        raised = session.get(Change, archive.changes["raised"])
+        assert raised is not None
+        detail = dict(raised.detail, old=raised.detail["new"], new=raised.detail["old"])
+        lowered = Change(**{**raised.model_dump(exclude={"id"}), "id": 99999, "kind": ChangeKind.TARGET_LOWERED.value,
+                            "detail": detail, "dedup_key": "lowered"})
+        items = load_changes(session, [raised, lowered])
+    digest = render_html(build_view(items, urls=ArchiveUrls("http://127.0.0.1:1"), recipient="a@example.org",
+                                    generated_at=raised.created_at, timezone="Asia/Shanghai", max_per_section=10))
+    for kind, word in (("target-raised", "要求提高"), ("target-lowered", "要求降低")):
+        found = re.search(rf'color:(#[0-9a-f]{{6}});">{word}', digest)
+        assert found is not None, word
+        assert archive_colours[kind] == found.group(1), kind
+    red, green = archive_colours["target-raised"], archive_colours["target-lowered"]
+    assert int(red[1:3], 16) > int(red[3:5], 16) and int(green[3:5], 16) > int(green[1:3], 16)  # 提高 red, 降低 green
