@@ -4,12 +4,22 @@ PostgreSQL: status, what a reader sees, links between pages, 404/422 pages."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from urllib.parse import quote, urlencode
 
 import lxml.html
 import pytest
 from archive_data import SLASHED
+from fastapi.testclient import TestClient
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
 from web_fixtures import Web
+
+from reports.web import create_app
+from store.models import Source, Target
+from store.settings import Config
+from store.versions import FetchedPage, record_fetch
 
 pytest_plugins = ("web_fixtures",)
 
@@ -268,3 +278,71 @@ def test_a_422_page_names_the_bad_parameter(web_sqlite: Web) -> None:
 def test_only_get_is_allowed(web_sqlite: Web) -> None:
     assert web_sqlite.client.post("/documents").status_code == 405
     assert web_sqlite.client.delete(f"/documents/{web_sqlite.archive.documents['2024']}").status_code == 405
+
+
+def _target_rows(html: str) -> dict[str, tuple[str, str]]:
+    """The compare page's target table: indicator → (old → new, verdict)."""
+    rows = _doc(html).cssselect("table.target-changes tbody tr")
+    return {" ".join(cells[0].text_content().split()): (" ".join(cells[1].text_content().split()),
+                                                       " ".join(cells[2].text_content().split()))
+            for cells in (row.cssselect("td") for row in rows)}
+
+
+def test_compare_shows_the_target_changes_of_an_edit_above_the_text_diff(web: Web) -> None:
+    html = web.client.get(f"/compare/{web.archive.versions['2024']}/{web.archive.versions['2024b']}").text
+    assert _target_rows(html) == {BEDS: ("≥7.5张 → ≥7.86张", "▲ 要求提高")}
+    assert html.index("指标变化") < html.index("并排对比")
+    folded = _doc(html).cssselect("details.unchanged-targets")
+    assert len(folded) == 1 and "未变的指标 1 项" in folded[0].text_content() and "人均预期寿命" in folded[0].text_content()
+    assert "人均预期寿命" not in _target_rows(html)
+
+
+def test_compare_two_plans_of_a_series_pairs_their_targets(web: Web) -> None:
+    html = web.client.get(f"/compare/{web.archive.versions['2022']}/{web.archive.versions['2023']}").text
+    assert _target_rows(html) == {BEDS: ("≥6.5张 → ≥7张", "▲ 要求提高"), SLASHED: ("≥12/10万 → —", "− 删除")}
+    repost = web.client.get(f"/compare/{web.archive.versions['2023']}/{web.archive.versions['repost']}").text
+    assert _target_rows(repost) == {} and "两边的量化指标没有变化" in repost and "未变的指标 2 项" in repost
+
+
+@pytest.fixture
+def edited_plan(any_engine: Engine, config: Config) -> Iterator[tuple[TestClient, list[int]]]:
+    """One plan page stored three times: analysed twice (a ceiling tightened, a floor cut, a
+    scraped indicator carrying markup added), then a version the analysis has not reached."""
+    versions: list[int] = []
+    with Session(any_engine, expire_on_commit=False) as session:
+        for days, text in enumerate(("第一稿。", "第二稿。", "第三稿。")):
+            page = FetchedPage(url="http://127.0.0.1:1/gy/edit.html", source_id="gy", text=text, title="2025年工作要点",
+                               region="贵阳市", agency="贵阳市卫生健康局", plan_year=2025,
+                               fetched_at=datetime(2025, 3, 1, tzinfo=UTC) + timedelta(days=days))
+            if not days:
+                session.add(Source(id="gy", name="贵阳", agency="贵阳市卫生健康局", region="贵阳市"))
+                session.flush()
+            version = record_fetch(session, page).version
+            assert version is not None
+            versions.append(version.id or 0)
+            document_id = version.document_id
+        rows = [(0, "孕产妇死亡率", 12, "/10万", "<="), (0, "每千人口医疗卫生机构床位数", 8, "张", ">="),
+                (1, "孕产妇死亡率", 10, "/10万", "<="), (1, "每千人口医疗卫生机构床位数", 7.5, "张", ">="),
+                (1, EVIL, 3, "个", ">=")]
+        for position, (side, indicator, value, unit, cmp) in enumerate(rows):
+            session.add(Target(version_id=versions[side], document_id=document_id, position=position, indicator=indicator,
+                               value=value, unit=unit, cmp=cmp, sentence=indicator))
+        session.commit()
+    yield TestClient(create_app(config, engine=any_engine)), versions
+
+
+EVIL = '<script>window.__pwned=1</script>指标<img src=x onerror="alert(1)">'
+
+
+def test_compare_words_a_tightened_ceiling_like_the_digest_and_escapes_indicators(edited_plan: tuple[TestClient, list[int]]) -> None:
+    client, (first, second, third) = edited_plan
+    html = client.get(f"/compare/{first}/{second}").text
+    assert _target_rows(html) == {
+        "孕产妇死亡率": ("≤12/10万 → ≤10/10万", "▲ 要求提高 (越低越好)"),
+        BEDS: ("≥8张 → ≥7.5张", "▼ 要求降低"),
+        EVIL: ("— → ≥3个", "+ 新增"),
+    }
+    assert "<script>window.__pwned" not in html and "&lt;script&gt;window.__pwned=1&lt;/script&gt;" in html
+    assert not _doc(html).cssselect("table.target-changes img")
+    pending = client.get(f"/compare/{second}/{third}").text
+    assert f"版本 {third}的指标尚未分析" in _text(pending) and not _target_rows(pending)
