@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -143,6 +144,11 @@ def _edited_document(crawled: Path) -> tuple[int, str]:
     return int(document_id), str(title)
 
 
+def _rgb(locator: Any) -> tuple[int, ...]:
+    """The computed text colour of the first element ``locator`` finds, as (r, g, b)."""
+    return tuple(int(part) for part in re.findall(r"\d+", locator.first.evaluate("e => getComputedStyle(e).color"))[:3])
+
+
 def test_search_open_compare_series_export(page: Any, server: str, crawled: Path, artifacts_dir: Path) -> None:
     document_id, title = _edited_document(crawled)
     page.goto(server + "/")
@@ -162,12 +168,16 @@ def test_search_open_compare_series_export(page: Any, server: str, crawled: Path
     page.click("text=与上一版本对比")
     assert "版本对比" in page.locator("h1").inner_text()
     assert page.locator("del").count() + page.locator("ins").count() >= 2
+    assert page.locator("h2", has_text="指标变化").count() == 1  # the target table comes first
+    assert page.locator("table.target-changes tbody tr").count() >= 1  # the fixture site's edit moves a target
     page.screenshot(path=str(artifacts_dir / "web-3-compare.png"), full_page=True)
 
     page.go_back()
     page.click("dl.meta a[href^='/series/']")
     assert page.locator("table.matrix tbody tr").count() >= 1
     assert page.locator("svg.chart circle").count() >= 2
+    raised, lowered = (_rgb(page.locator(f"table.matrix a.tag.k-{kind}")) for kind in ("target-raised", "target-lowered"))
+    assert raised[0] > raised[1] and lowered[1] > lowered[0]  # 提高 red, 降低 green, as in the digest
     page.screenshot(path=str(artifacts_dir / "web-4-series.png"), full_page=True)
 
     with page.expect_download() as download:
