@@ -305,6 +305,7 @@ TRAP_EXAMPLES = {
     "inline-number": "（3）强化督导",
     "condition-threshold": "服务人口500人以下的行政村",
     "allocation-standard": "按每个行政村配备2名村医的标准",
+    "service-population": "社区卫生服务中心服务人口原则上为3万至10万人",
     "permission-cap": "绩效结余可按不超过40%提取",
     "duty-duration": "进修时间累计不少于6个月",
     "national-programme-contents": "基本公共卫生服务14类服务内容",

@@ -349,6 +349,8 @@ TRAPS: tuple[Trap, ...] = (
     # A norm of allocating people or places (按照每千人口4.5张床位的标准): how to plan, not what to
     # reach. Money per head (按照每人每年不低于15元的标准安排) is a commitment and stays.
     _trap("allocation-standard", r"按照?[^，,；;。元]{0,36}?\d[^，,；;。元]{0,24}?的?标准(?!化)", 40, 40, r"标准"),
+    # The population or radius a facility serves (服务人口原则上为3万至10万人): a norm of planning.
+    _trap("service-population", r"服务(?:人口|半径)[^，,；;。\d率比]{0,8}?\d+(?:\.\d+)?", 14, 2, r"服务人口|服务半径"),
     # A cap a rule permits (结余可按不超过40%提取): an operating rule, not a level to reach.
     _trap("permission-cap", r"可(?:按照?|以|在)?\s*(?:不超过|不高于|不得超过|最高不超过|最高|最多)[^，,；;。\d]{0,12}?\d+(?:\.\d+)?",
           24, 2, r"可"),
