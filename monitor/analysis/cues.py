@@ -232,7 +232,7 @@ DEADLINE_RULES: tuple[DeadlineRule, ...] = (
     _deadline("month-before", rf"{_Y}\s*\d{{1,2}}\s*月(?:底|末|份|中旬|上旬|下旬)?(?:以?前|之前)"),
     _deadline("month", rf"{_Y}\s*\d{{1,2}}\s*月"),
     _deadline("year-verb", rf"{_Y}(?:底|末)?\s*(?=达到|达|实现|力争|完成|建成|提高|下降|降至|控制|超过|保持|新增|累计|共)"),
-    _deadline("year-opening", rf"(?:^|[，,。；;：:、（(\s])(?<![比较与同自从])\s*{_Y}(?![\d版度]|以来|以前|-|—|～|~|至|到)"),
+    _deadline("year-opening", rf"(?:^|[，,。；;：:、（(\s])(?<![比较与同自从])\s*{_Y}(?!\d{{1,2}}\s*(?:[-—~～至到]\s*\d{{1,2}}\s*)?月|\d{{3}}|[版度]|以来|以前|-|—|～|~|至|到)"),
 )
 # 到2022年和2030年…分别不低于22%和30%: one year per item of a 分别 group.
 YEAR_LIST = re.compile(r"(?P<years>(?:19|20)\d{2}\s*年?(?:\s*[和、及与]\s*(?:19|20)\d{2}\s*年?)+)")
