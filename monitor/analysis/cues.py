@@ -249,10 +249,10 @@ SUBJECT_NOUNS = re.compile(
 # Endings of a complete indicator name: a 分别 subject with one of these needs no shared head.
 INDICATOR_ENDINGS = re.compile(r"(?:率|数|量|比|比例|比重|占比|水平|寿命|人次|床位|费用|支出|收入|时间|天数|住院日|次数|人数|值)$")
 # Baselines are not deadlines: 比2020年提高5个百分点, 较2020年, 2020年以来; and a year opening
-# a bracket that states a value or dates the one before (（2020年为9.2天）, 3.1人（2020年）).
+# a bracket that states a value (（2020年为9.2天）).
 BASELINE = re.compile(
     r"(?:比|较|与|同|自|从|相比|对比)\s*(?:(?:19|20)\d{2}\s*年|去年|上年|上一年)(?:同期)?|(?:19|20)\d{2}\s*年\s*(?:以来|相比|基础上)"
-    r"|[（(]\s*(?:19|20)\d{2}\s*年(?:底|末)?\s*(?:为|是|[:：]|[)）])"
+    r"|[（(]\s*(?:19|20)\d{2}\s*年(?:底|末)?\s*(?:为|是|[:：])"
 )
 # A value stated in a bracket for its year (8.5天（2020年为9.2天）): that year's actual.
 BRACKET_VALUE = re.compile(r"[（(]\s*(?P<year>(?:19|20)\d{2})\s*年(?:底|末)?\s*(?:为|是|[:：])\s*$")

@@ -266,11 +266,13 @@ def _sentence_targets(doc: _Document, block: Block, span: tuple[int, int], body:
     marks = year_marks(sentence, doc.plan_year)
     by_year = _years_for_lists(sentence, readings, context)
     spent: set[int] = set()
+    dated = [_bracket_year(sentence, reading) for reading in readings]
+    owned = {mark.pos for mark in dated if mark is not None}
+    free = [mark for mark in marks if mark.pos not in owned]  # 3.1人（2020年）提高到3.8人: 2020 is 3.1's
     found = []
     for index, reading in enumerate(readings):
         in_bracket = _bracket_value(sentence, readings, index)
-        mark = (in_bracket or _bracket_year(sentence, reading) or by_year.get(index)
-                or _governing(marks, reading, context, spent))
+        mark = in_bracket or dated[index] or by_year.get(index) or _governing(free, reading, context, spent)
         if mark is not None and mark.rule == "year-of":
             spent.add(mark.pos)  # 由2020年的78.1岁提高到80岁: 2020 dates 78.1 only
         start = starting_level(sentence, reading)
