@@ -144,8 +144,10 @@ def _comparator(tags: set[str]) -> Comparator:
     return Comparator.EQ
 
 
-# 青山沟、步达远、八河川三个乡镇卫生院: a count right after the list of names it counts.
+# 青山沟、步达远、八河川三个乡镇卫生院: a count of places right after the list of their names
+# (预防为主、防治结合三项原则 counts no places).
 _NAMED_LIST = re.compile(r"[\u4e00-\u9fff]{2,8}(?:、[\u4e00-\u9fff]{2,8})*(?:、|和|及)[\u4e00-\u9fff]{2,8}$")
+_PLACE_UNITS = frozenset(("个", "家", "所", "处", "座"))
 
 
 def _chinese_amount(quantity: Quantity, window: str, following: str, tags: set[str]) -> bool:
@@ -158,7 +160,7 @@ def _chinese_amount(quantity: Quantity, window: str, following: str, tags: set[s
         return False
     return (
         bool(_CN_VERB.search(window[-6:]) or tags & _LEVEL_TAGS)
-        or bool(_NAMED_LIST.search(window))
+        or (quantity.unit in _PLACE_UNITS and bool(_NAMED_LIST.search(window)))
         or quantity.value >= 10
         or following.strip()[:1] in _CLAUSE_OR_LIST
         or bool(CN_PREDICATES.match(following))
