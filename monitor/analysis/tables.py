@@ -195,19 +195,39 @@ def _rows(cells: list[_Cell], start: int, columns: list[_Column], has_unit: bool
     items: list[TableItem] = []
     used: set[int] = set()
     width = len(columns) + (1 if has_unit else 0)
-    for at in range(start, len(cells) - len(columns)):
-        if not _is_name(cells[at].text):
+    free = start  # the first cell not inside a row already read (a unit cell is no row name)
+    for at in range(start, len(cells) - len(columns) + 1):
+        if at < free or not _is_name(cells[at].text):
             continue
         span = cells[at + 1:at + 1 + width]
         values = span[1:] if has_unit else span
+        row_columns = columns
         if len(values) != len(columns) or not all(_is_value(cell.text) for cell in values):
-            continue
+            if not _short_row(cells, at, len(columns), has_unit):
+                continue
+            row_columns, width = columns[1:], width - 1  # a blank cell the page dropped: the first column's
         after = cells[at + 1 + width] if at + 1 + width < len(cells) else None
         if after is not None and _VALUE.match(after.text) and not after.text.isdigit():
             continue  # more values than columns: not a row of this table
-        items.extend(_row_items(cells, at, columns, has_unit, plan_year))
+        items.extend(_row_items(cells, at, row_columns, has_unit, plan_year))
         used.update(cell.block for cell in cells[at:at + 1 + width])
+        free = at + 1 + width
+        width = len(columns) + (1 if has_unit else 0)
     return items, used
+
+
+def _short_row(cells: list[_Cell], at: int, count: int, has_unit: bool) -> bool:
+    """A row one value short (its blank base-year cell dropped by the page): the values it
+    has are real values and the row ends right after them (an attribute or the next name)."""
+    if count < 2:
+        return False
+    first = at + 1 + (1 if has_unit else 0)
+    values = cells[first:first + count - 1]
+    after = cells[first + count - 1] if first + count - 1 < len(cells) else None
+    if len(values) == 1 and values[0].text.isdigit():
+        return False  # 健康水平 | 1 | 人均预期寿命…: a category and the next row's number
+    return (len(values) == count - 1 and all(_VALUE.match(cell.text) for cell in values)
+            and (after is None or bool(_ATTRIBUTE.match(after.text)) or _is_name(after.text)))
 
 
 def table_items(text: str, blocks: list[Block], plan_year: int | None) -> tuple[list[TableItem], set[int]]:
