@@ -163,12 +163,17 @@ def _is_name(text: str) -> bool:
     return bool(_CJK.search(text)) and not _is_value(text) and not _ATTRIBUTE.match(text) and not _HEADER_WORD.match(text)
 
 
+def _table_unit(written: str) -> str:
+    """1/10万 and 分/10万 are /10万; 人/千人 and 张/千人口 are 人 and 张."""
+    unit = normalise_unit(written)
+    return unit if unit.startswith("/") else unit.split("/")[0]
+
+
 def _split_name(name: str, unit_cell: str) -> tuple[str, str]:
     match = _NAME_UNIT.match(name)
-    if match:  # 1/10万 and 分/10万 are /10万; 人/千人 is 人
-        unit = normalise_unit(match.group("unit"))
-        return match.group("name"), unit if unit.startswith("/") else unit.split("/")[0]
-    return name, normalise_unit(unit_cell)
+    if match:
+        return match.group("name"), _table_unit(match.group("unit"))
+    return name, _table_unit(unit_cell)
 
 
 def _row_items(cells: list[_Cell], at: int, columns: list[_Column], has_unit: bool, plan_year: int | None) -> list[TableItem]:
