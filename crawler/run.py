@@ -113,19 +113,25 @@ def crawl_sources(
     *,
     trigger: str = "cli",
     progress: ProgressCallback | None = None,
+    on_finished: Callable[[CrawlSummary], None] | None = None,
 ) -> list[CrawlSummary]:
     """Crawl ``sources`` one after another; one ``CrawlRun`` and one summary each.
 
     The sources of one call share a WARC file (rotated at ``crawl.warc_max_bytes``), so a
-    daily cycle adds one file, not one per source.
+    daily cycle adds one file, not one per source. ``on_finished`` gets each source's
+    summary as soon as its run is recorded.
     """
     engine = open_store(config)
+    summaries: list[CrawlSummary] = []
     try:
         sync_sources(engine, sources)
         settle_dead_runs(engine)
         with _warc_writer(config) as warc:
-            return [crawl_source(config, engine, source, trigger=trigger, progress=progress, warc=warc)
-                    for source in sources]
+            for source in sources:
+                summaries.append(crawl_source(config, engine, source, trigger=trigger, progress=progress, warc=warc))
+                if on_finished is not None:
+                    on_finished(summaries[-1])
+        return summaries
     finally:
         engine.dispose()
 

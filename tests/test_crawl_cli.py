@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -234,3 +235,27 @@ def test_a_crawl_listens_on_no_port_and_leaves_no_control_files(fixture_site: Fi
     assert process.returncode == 130
     left = [path for path in tmp_path.rglob("*") if "scrapy" in path.parts]
     assert left == [], "Scrapy wrote control files (RemoteControl job files)"
+
+
+def test_without_a_terminal_each_source_gets_a_line_on_stderr_as_it_finishes(fixture_site: FixtureSite,
+                                                                              tmp_path: Path) -> None:
+    gy = next(s for s in demo_sources(fixture_site.base_url) if s.id == "fixture-gy")
+    slow = gy.model_copy(update={"id": "slow", "start_urls": [fixture_site.url("/slow?seconds=3")]})
+    sources = tmp_path / "sources.toml"
+    sources.write_text(render_sources_toml([gy, slow]), encoding="utf-8")
+    env = {"PLANWATCH_DATA_DIR": str(tmp_path / "data"), "PLANWATCH_SOURCES_FILE": str(sources),
+           "PLANWATCH_CRAWL_AUTOTHROTTLE": "false"}
+    assert planwatch(env, "db", "upgrade").returncode == 0
+    full = {key: value for key, value in os.environ.items() if not key.startswith("PLANWATCH_")} | env
+    process = subprocess.Popen([PLANWATCH, "crawl", "--json"], env=full, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    assert process.stderr is not None
+    first = process.stderr.readline()
+    slow_answered = any(entry.path.startswith("/slow") for entry in fixture_site.requests)
+    stdout, rest = process.communicate(timeout=120)
+    assert process.returncode == 0, first + rest
+    plans = len(plans_in("initial", "fixture-gy"))
+    assert re.fullmatch(rf"fixture-gy: ok, \d+ requests, {plans} new versions, \d+\.\d s\n", first), first
+    assert not slow_answered, "the line came only after the next source"
+    assert re.fullmatch(r"slow: ok, \d+ requests, 0 new versions, [3-9]\.\d s", rest.splitlines()[0]), rest
+    assert [s["source"] for s in json.loads(stdout)] == ["fixture-gy", "slow"]  # stdout stays JSON only

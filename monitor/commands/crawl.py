@@ -67,7 +67,7 @@ def _sigterm_as_interrupt() -> Iterator[None]:
 
 @contextmanager
 def _progress(enabled: bool) -> Iterator[Any]:
-    """A live line per source on stderr (only when stderr is a terminal)."""
+    """A live line per source on stderr (only when stderr is a terminal; else one line as each finishes)."""
     if not enabled:
         yield None
         return
@@ -97,6 +97,13 @@ def _progress(enabled: bool) -> Iterator[Any]:
             finish_all()
 
 
+def _finished_line(summary: CrawlSummary) -> None:
+    """One line on stderr per source as it finishes, for logs and cron mail (no terminal)."""
+    seconds = (summary.finished_at - summary.started_at).total_seconds()
+    click.echo(f"{summary.source_id}: {summary.status.value}, {summary.counts.get('requests', 0)} requests, "
+               f"{summary.new_versions} new versions, {seconds:.1f} s", err=True)
+
+
 def _summary_rows(summaries: list[CrawlSummary], timezone: str) -> list[tuple[Any, ...]]:
     rows = []
     for s in summaries:
@@ -119,7 +126,9 @@ def command(app: AppContext, source_ids: tuple[str, ...], sources_file: Path | N
 
     Known pages are re-checked with conditional requests first; Scrapy starts only
     for list pages that show something new. One crawl run per source is recorded
-    (see `planwatch runs`). Exit code 1 when a source's crawl failed.
+    (see `planwatch runs`). Exit code 1 when a source's crawl failed. On a terminal a
+    live line shows each source's progress; otherwise (cron, systemd, a log file) one
+    line per source goes to stderr as it finishes: status, requests, new versions, seconds.
 
     \b
     Example:
@@ -137,8 +146,10 @@ def command(app: AppContext, source_ids: tuple[str, ...], sources_file: Path | N
     if not sources:
         raise ConfigError("no enabled source to crawl", hint="enable one in the sources file or name it with --source")
     app.engine()  # one-line SchemaOutdated before any fetching
-    with _sigterm_as_interrupt(), _progress(not as_json and sys.stderr.isatty()) as progress:
-        summaries = crawl_sources(app.config, sources, trigger="cli", progress=progress)
+    terminal = sys.stderr.isatty()
+    with _sigterm_as_interrupt(), _progress(not as_json and terminal) as progress:
+        summaries = crawl_sources(app.config, sources, trigger="cli", progress=progress,
+                                  on_finished=None if terminal else _finished_line)
     after_crawl(app, summaries)
     if as_json:
         echo_json([summary.as_dict() for summary in summaries])
