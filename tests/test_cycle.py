@@ -12,6 +12,7 @@ from subprocess import Popen
 
 import pytest
 from monitor_helpers import (
+    failing_source,
     fixture_sources,
     log_text,
     planwatch,
@@ -150,6 +151,21 @@ def test_run_once_quiet_prints_nothing_when_all_is_well(fixture_site: FixtureSit
     env = store_env(tmp_path, write_sources(tmp_path / "sources.toml", fixture_sources(fixture_site, "fixture-shx")))
     quiet = planwatch(env, "run", "--once", "--quiet")
     assert quiet.returncode == 0 and quiet.stdout == "" and quiet.stderr == "", quiet
+
+
+def test_run_once_exits_1_and_names_each_failed_source_in_one_line(fixture_site: FixtureSite, tmp_path: Path) -> None:
+    unreachable = failing_source(fixture_site, "dead")
+    unreachable.start_urls = ["https://127.0.0.1:1/gzyd/index.html"]  # nothing listens: TLS context, refused
+    sources = [*fixture_sources(fixture_site, "fixture-shx"), failing_source(fixture_site), unreachable]
+    env = store_env(tmp_path, write_sources(tmp_path / "sources.toml", sources))
+    quiet = planwatch(env, "run", "--once", "--no-digest", "--quiet")
+    assert quiet.returncode == 1 and quiet.stdout == "", quiet
+    lines = quiet.stderr.splitlines()
+    assert [line.split(":")[0] for line in lines] == ["crawl of broken failed", "crawl of dead failed"], quiet.stderr
+    assert "no page could be fetched" in lines[0] and "/status/500" in lines[0]
+    assert "no page could be fetched" in lines[1] and "127.0.0.1:1" in lines[1]
+    talk = planwatch(env, "run", "--once", "--all", "--no-digest")
+    assert talk.returncode == 1 and "broken failed" in talk.stdout and "fixture-shx ok" in talk.stdout, talk
 
 
 def test_run_without_once_is_a_usage_error(tmp_path: Path) -> None:

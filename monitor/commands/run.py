@@ -65,7 +65,8 @@ def command(app: AppContext, once: bool, wait: bool, force_all: bool, no_digest:
     last crawl started, or it never ran; digests go out when digest.schedule fired
     since the last digest. Only one cycle runs at a time (a file lock in the data
     directory, or an advisory lock on PostgreSQL): a second one exits at once with
-    code 5, or waits with --wait. Exit code 1 when a step failed. Every event is also
+    code 5, or waits with --wait. Exit code 1 when a step or a source's crawl failed
+    (with --quiet, one line per failure on stderr and nothing else). Every event is also
     logged to <data_dir>/logs/planwatch.log.
 
     \b
@@ -79,7 +80,10 @@ def command(app: AppContext, once: bool, wait: bool, force_all: bool, no_digest:
     from monitor.cycle import CycleOptions, run_once
     from monitor.logs import setup_logging
 
-    setup_logging(app.config, stderr_level=logging.WARNING)
+    # Scrapy's per-page errors go to the log file (the crawl step's runs count them); under
+    # --quiet the crawler's own warnings too: one line per failed source says it instead.
+    quiet_loggers = ("scrapy", "twisted", "crawler") if quiet else ("scrapy", "twisted")
+    setup_logging(app.config, stderr_level=logging.WARNING, stderr_quiet=quiet_loggers)
     sources = load_sources(sources_file or app.config.sources_file)
     engine = app.engine()
     talk = not (quiet or as_json)
@@ -94,17 +98,30 @@ def _waiting(where: str) -> None:
     click.echo(f"another planwatch cycle is running; waiting for it to finish ({where})", err=True)
 
 
+def _failed_runs(summary: Any) -> list[dict[str, Any]]:
+    """The crawl runs of the cycle that ended ``failed`` (as in `planwatch crawl`, exit 1)."""
+    crawl = summary.step("crawl")
+    runs: list[dict[str, Any]] = crawl.detail.get("runs", []) if crawl is not None else []
+    return [run for run in runs if run["status"] == "failed"]
+
+
 def _report(summary: Any, zone: str, *, as_json: bool, talk: bool) -> None:
-    """The closing line (or the JSON); failed steps on stderr when quiet; exit 1 if any."""
+    """The closing line (or the JSON); exit 1 when a step or a source's crawl failed.
+
+    When quiet, stderr gets only what failed: one line per failed step, one per failed source.
+    """
     if as_json:
         echo_json(summary.as_dict())
     elif talk:
         click.echo(f"cycle {local_time(summary.started_at, zone)}: {len(summary.due)} due, "
                    f"{len(summary.not_due)} not due")
-    if not summary.failed_steps:
+    failed = _failed_runs(summary)
+    if not summary.failed_steps and not failed:
         return
     if not talk and not as_json:
         for step in summary.steps:
             if step.status == "failed":
                 click.echo(describe_step(step), err=True)
+        for run in failed:
+            click.echo(f"crawl of {run['source']} {run['status']}: {run['message']}", err=True)
     raise click.exceptions.Exit(1)
