@@ -48,7 +48,7 @@ def test_home_shows_recent_changes_newest_plans_and_failing_sources(web: Web) ->
     assert response.headers["content-type"].startswith("text/html")
     text = _text(response.text)
     assert "每千人口医疗卫生机构床位数：≥7张 → ≥7.5张，要求提高" in text  # a change, as a Chinese headline
-    assert "目标提高" in text  # its kind, in Chinese
+    assert "要求提高" in text  # its kind, in Chinese
     assert "贵阳市卫生健康局2024年工作要点" in text  # a newest plan
     problems = _rows(response.text.split("抓取出错的来源")[1].split("</table>")[0])
     assert len(problems) == 1 and "坏掉的站点" in problems[0] and "failed" in problems[0]
@@ -185,7 +185,7 @@ def test_series_matrix_marks_changes_and_draws_a_chart(web: Web) -> None:
     doc = _doc(html)
     assert [th.text_content() for th in doc.cssselect("table.matrix thead th")] == ["指标", "2022", "2023", "2024"]
     beds = next(row for row in _rows(html, "table.matrix tbody tr") if row.startswith(BEDS))
-    assert re.search(r"≥6\.5张 ≥7张 ≥7\.86张 ↑ 目标提高 ×2", beds)  # two raised changes, one tag
+    assert re.search(r"≥6\.5张 ≥7张 ≥7\.86张 ↑ 要求提高 ×2", beds)  # two raised changes, one tag
     cell_link = "/changes?" + urlencode({"kind": "target-raised", "series": web.archive.series_id, "indicator": BEDS, "year": 2024})
     assert cell_link in _links(html)
     listed = web.client.get(cell_link).text

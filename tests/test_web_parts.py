@@ -186,7 +186,7 @@ def test_the_archive_colours_raised_and_lowered_targets_as_the_digest_does(
     home = TestClient(create_app(config, engine=sqlite_engine)).get("/").text
     archive_colours = dict(re.findall(r"\.k-([\w-]+) \{ color:(#[0-9a-f]{6}); \}", home))
     tags = lxml.html.fromstring(home).cssselect("span.tag.k-target-raised")
-    assert tags and tags[0].text_content() == "目标提高"
+    assert tags and tags[0].text_content() == "要求提高"
     with Session(sqlite_engine) as session:
         raised = session.get(Change, archive.changes["raised"])
         assert raised is not None

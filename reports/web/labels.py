@@ -6,16 +6,17 @@ from store.kinds import ChangeKind
 
 __all__ = ["CHANGE_LABELS", "CHANGE_MARKS", "DETAIL_TEMPLATES", "detail_template"]
 
-# kind → (label, mark shown in a series matrix cell)
+# kind → (label, mark shown in a series matrix cell); the digest's words (digest_view.HEADLINES):
+# 要求提高 for a ceiling tightened too, so a lower-is-better target never reads "降低" when it got harder
 _ROWS: dict[ChangeKind, tuple[str, str]] = {
     ChangeKind.NEW_DOCUMENT: ("新计划", "新"),
     ChangeKind.REPOST: ("转载", "转"),
     ChangeKind.TEXT_EDIT: ("页面修改", "改"),
-    ChangeKind.TARGET_ADDED: ("新增目标", "＋"),
-    ChangeKind.TARGET_REMOVED: ("删去目标", "－"),
-    ChangeKind.TARGET_RAISED: ("目标提高", "↑"),
-    ChangeKind.TARGET_LOWERED: ("目标降低", "↓"),
-    ChangeKind.TARGET_CHANGED: ("目标口径变化", "≠"),
+    ChangeKind.TARGET_ADDED: ("新增指标", "＋"),
+    ChangeKind.TARGET_REMOVED: ("删除指标", "－"),
+    ChangeKind.TARGET_RAISED: ("要求提高", "↑"),
+    ChangeKind.TARGET_LOWERED: ("要求降低", "↓"),
+    ChangeKind.TARGET_CHANGED: ("口径变化", "≠"),
     ChangeKind.TARGET_MET: ("目标完成", "✓"),
     ChangeKind.TARGET_MISSED: ("目标未完成", "✗"),
     ChangeKind.SOURCE_FAILING: ("来源故障", "!"),
