@@ -5,8 +5,10 @@ one SQLite store, and a restart that keeps (and syncs) the job store."""
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
+import sys
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -121,6 +123,30 @@ def test_a_crawl_past_its_time_limit_is_stopped_and_recorded_interrupted(fixture
     assert "time_limit" in run.message or "timeout" in run.message, run.message
     assert run.finished_at is not None
     assert (run.finished_at - run.started_at).total_seconds() < 25, "stopped near the limit, not after the page"
+
+
+def test_ctrl_c_to_the_process_group_stops_the_daemon_and_its_crawl_child(fixture_site: FixtureSite,
+                                                                         tmp_path: Path) -> None:
+    """A terminal's Ctrl-C reaches the crawl children too: they ignore it, the daemon stops them."""
+    sources = write_sources(tmp_path / "sources.toml", [slow_source(fixture_site, seconds=30)])
+    env = store_env(tmp_path, sources, PLANWATCH_DIGEST_ENABLED="false")
+    full = {key: value for key, value in os.environ.items() if not key.startswith("PLANWATCH_")} | env
+    daemon = subprocess.Popen([str(Path(sys.executable).with_name("planwatch")), "daemon", "--every", "600"],
+                              env=full, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                              start_new_session=True, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    try:
+        wait_until(lambda: "/slow?seconds=30" in fixture_site.arrived, 120, "the slow crawl to be under way")
+        started = time.monotonic()
+        os.killpg(daemon.pid, signal.SIGINT)
+        _out, err = daemon.communicate(timeout=30)
+        seconds = time.monotonic() - started
+    finally:
+        if daemon.poll() is None:
+            os.killpg(daemon.pid, signal.SIGKILL)
+    assert daemon.returncode == 0 and seconds < 10, (seconds, err)
+    [run] = _runs(env)
+    assert (run.status, run.message) == ("interrupted", "interrupted (Ctrl-C or SIGTERM)")
+    assert "signal=SIGINT" in log_text(env)
 
 
 def _assert_within_jitter(when: datetime, *, hour: int, minute: int) -> None:
