@@ -99,10 +99,11 @@ def _waiting(where: str) -> None:
 
 
 def _failed_runs(summary: Any) -> list[dict[str, Any]]:
-    """The crawl runs of the cycle that ended ``failed`` (as in `planwatch crawl`, exit 1)."""
+    """The crawl runs of the cycle that ended ``failed`` (as in `planwatch crawl`, exit 1) or
+    crashed (a bug: recorded ``interrupted``, its traceback in the log file)."""
     crawl = summary.step("crawl")
     runs: list[dict[str, Any]] = crawl.detail.get("runs", []) if crawl is not None else []
-    return [run for run in runs if run["status"] == "failed"]
+    return [run for run in runs if run["status"] == "failed" or str(run.get("message", "")).startswith("crashed:")]
 
 
 def _report(summary: Any, zone: str, *, as_json: bool, talk: bool) -> None:
