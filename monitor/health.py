@@ -3,7 +3,7 @@
 ``planwatch status`` shows this. A source whose last ``digest.failing_after_runs``
 (3) finished runs all failed is flagged ``failing``; the streak is counted exactly as
 the digest counts it (:func:`monitor.analysis.failing.failure_streak`: runs still
-``running`` are skipped, anything but ``failed`` ends the streak).
+``running`` or ``interrupted`` are skipped, anything else but ``failed`` ends the streak).
 
 The next scheduled time comes from the daemon's job store when it holds the
 source's job (the daemon decides, jitter included), else from the cron schedule.

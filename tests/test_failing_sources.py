@@ -40,6 +40,7 @@ STREAKS = [
     (["ok", "failed", "failed"], 2),
     (["failed", "ok", "failed", "failed", "failed"], 3),
     (["failed", "failed", "running"], 2),
+    (["failed", "failed", "interrupted", "failed"], 3),  # a crawl stopped by hand says nothing of the site
     (["failed", "partial"], 0),
     ([], 0),
 ]

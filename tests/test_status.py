@@ -19,12 +19,11 @@ def test_status_counts_failures_in_a_row_and_flags_the_third(fixture_site: Fixtu
     sources = write_sources(tmp_path / "sources.toml",
                             [failing_source(fixture_site), *fixture_sources(fixture_site, "fixture-shx")],
                             schedules={"fixture-shx": "30 7 * * 1-5"})
-    # Without robots.txt: the crawler counts a fetched robots.txt as a page that worked.
     env = store_env(tmp_path, sources, PLANWATCH_CRAWL_OBEY_ROBOTS="false")
     seen = []
     for _ in range(3):
         cycle = planwatch(env, "run", "--once", "--all", "--no-digest")
-        assert cycle.returncode == 0, cycle.stderr
+        assert cycle.returncode == 1, cycle.stderr  # a source's crawl failed: cron sees it
         status = json.loads(planwatch(env, "status", "--json").stdout)
         broken = next(row for row in status["sources"] if row["source"] == "broken")
         seen.append((broken["consecutive_failures"], broken["failing"]))
@@ -52,7 +51,7 @@ def test_status_counts_failures_in_a_row_and_flags_the_third(fixture_site: Fixtu
 def test_a_source_that_recovers_starts_a_new_count(fixture_site: FixtureSite, tmp_path: Path) -> None:
     broken = failing_source(fixture_site, "flaky")
     env = store_env(tmp_path, write_sources(tmp_path / "sources.toml", [broken]), PLANWATCH_CRAWL_OBEY_ROBOTS="false")
-    assert planwatch(env, "run", "--once", "--no-digest").returncode == 0
+    assert planwatch(env, "run", "--once", "--no-digest").returncode == 1  # failed
     fixed = broken.model_copy(update={"start_urls": fixture_sources(fixture_site, "fixture-shx")[0].start_urls})
     write_sources(tmp_path / "sources.toml", [fixed])
     assert planwatch(env, "run", "--once", "--all", "--no-digest").returncode == 0

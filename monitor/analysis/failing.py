@@ -30,10 +30,15 @@ _SUMMARY_ERROR_CHARS = 120
 
 
 def failure_streak(runs: Sequence[CrawlRun]) -> list[CrawlRun]:
-    """The unbroken run of failed runs at the head of ``runs`` (given newest first)."""
+    """The unbroken run of failed runs at the head of ``runs`` (given newest first).
+
+    Runs still ``running`` and runs ``interrupted`` (Ctrl-C, a time limit, a stop) say
+    nothing about the site, so they neither count nor end the streak: a failing source
+    stays failing when someone stops one of its crawls.
+    """
     streak: list[CrawlRun] = []
     for run in runs:
-        if run.status == RunStatus.RUNNING:
+        if run.status in (RunStatus.RUNNING, RunStatus.INTERRUPTED):
             continue
         if run.status != RunStatus.FAILED:
             break
