@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import logging
-import signal
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from types import FrameType
 from typing import TYPE_CHECKING, Any
 
 import click
 
 from monitor.commands._output import echo_json, local_time, print_table
+from monitor.commands._signals import sigterm_as_interrupt
 from monitor.context import AppContext, pass_app
 from store.errors import ConfigError
 from store.sources_config import SourceConfig, load_sources
@@ -49,20 +48,6 @@ def after_crawl(app: AppContext, summaries: list[CrawlSummary]) -> None:
     changes = ", ".join(f"{kind} {count}" for kind, count in detail["changes"].items()) or "no changes"
     failed = f", {detail['failed']} failed" if detail["failed"] else ""
     click.echo(f"analysed {detail['analysed']} versions{failed}: {changes}", err=True)
-
-
-@contextmanager
-def _sigterm_as_interrupt() -> Iterator[None]:
-    """SIGTERM (systemd stop, a daemon ending its child) ends the crawl like Ctrl-C."""
-
-    def _raise(signum: int, frame: FrameType | None) -> None:
-        raise KeyboardInterrupt
-
-    previous = signal.signal(signal.SIGTERM, _raise)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
 
 
 @contextmanager
@@ -147,7 +132,7 @@ def command(app: AppContext, source_ids: tuple[str, ...], sources_file: Path | N
         raise ConfigError("no enabled source to crawl", hint="enable one in the sources file or name it with --source")
     app.engine()  # one-line SchemaOutdated before any fetching
     terminal = sys.stderr.isatty()
-    with _sigterm_as_interrupt(), _progress(not as_json and terminal) as progress:
+    with sigterm_as_interrupt(), _progress(not as_json and terminal) as progress:
         summaries = crawl_sources(app.config, sources, trigger="cli", progress=progress,
                                   on_finished=None if terminal else _finished_line)
     after_crawl(app, summaries)

@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import logging
-import signal
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from types import FrameType
 from typing import Any
 
 import click
 
 from monitor.commands._output import echo_json, local_time
+from monitor.commands._signals import sigterm_as_interrupt
 from monitor.context import AppContext, pass_app
 from store.sources_config import load_sources
 
@@ -31,20 +28,6 @@ def describe_step(step: Any) -> str:
         return f"crawl: {runs}"
     details = ", ".join(f"{key} {value}" for key, value in step.detail.items() if not isinstance(value, list | dict))
     return f"{step.name}: ok{' (' + details + ')' if details else ''}"
-
-
-@contextmanager
-def _sigterm_as_interrupt() -> Iterator[None]:
-    """systemd stopping the timer's service ends the cycle like Ctrl-C: runs recorded as interrupted."""
-
-    def _raise(signum: int, frame: FrameType | None) -> None:
-        raise KeyboardInterrupt
-
-    previous = signal.signal(signal.SIGTERM, _raise)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
 
 
 @click.command(name="run")
@@ -89,7 +72,7 @@ def command(app: AppContext, once: bool, wait: bool, force_all: bool, no_digest:
     talk = not (quiet or as_json)
     options = CycleOptions(force_all=force_all, digest=not no_digest,
                            on_step=lambda step: click.echo(describe_step(step)) if talk else None)
-    with _sigterm_as_interrupt():
+    with sigterm_as_interrupt():
         summary = run_once(app.config, engine, sources, options, wait=wait, on_wait=_waiting)
     _report(summary, str(app.config["timezone"]), as_json=as_json, talk=talk)
 
