@@ -294,8 +294,7 @@ FUTURE_CUES = re.compile(
 )
 # A level stated (为8.5/10万) and then compared with last year (，较上年下降…): a report, even in a plan.
 REPORTED_CHANGE = re.compile(r"(?:为|是)\s*\d[^，,；;。]{0,12}[，,]\s*(?:较|比|与|同比)")
-# 由85%提高到90%: the level a change starts from is where things stand (an actual).
-# The level a change starts from: 由85%提高到90%, 从2020年的76.8岁提高到78岁 (its year kept).
+# The level a change starts from is where things stand (an actual): 由85%提高到90%, 从2020年的76.8岁提高到78岁 (its year kept).
 STARTING_LEVEL = re.compile(r"(?:由|从)\s*(?:(?P<year>(?:19|20)\d{2})\s*年(?:底|末)?\s*的?)?\s*$")
 CHANGE_TO = re.compile(r"\s*(?:提高|提升|增加|增长|上升|扩大|下降|降低|减少|缩短|压缩)\s*(?:到|至)")
 # Shortfalls: what was not reached is neither a result nor a commitment (未完成的27%任务).
