@@ -51,6 +51,8 @@ _SCOPE = re.compile(
 _PREFIX = re.compile(rf"^(?:{alternation(FILLER_PREFIXES)})")
 # Suffixes as tuples, longest first: str.endswith is far cheaper than a regex anchored at $.
 _SUFFIXES = tuple(sorted({word for word in FILLER_SUFFIXES if len(word) > 1}, key=len, reverse=True))
+_SUFFIX_SET = frozenset(_SUFFIXES)
+_SUFFIX_LENGTHS = tuple(sorted({len(word) for word in _SUFFIXES}, reverse=True))
 _SUFFIX_CHARS = tuple({word for word in FILLER_SUFFIXES if len(word) == 1})
 _EDGE = "、，,；;：:。 \t—-的和及与或等●•▪■◆◇○□·"
 # Endings a one-character suffix must not be cut from: 签约 (约), 下达 (达), 人均, 平均 (均).
@@ -91,10 +93,11 @@ def _balanced(text: str) -> str:
 
 
 def _strip_suffix(name: str) -> str:
-    if not name.endswith(_SUFFIXES):
-        return name
-    word = next(word for word in _SUFFIXES if name.endswith(word))
-    return name[: -len(word)]
+    """The longest filler suffix off: one set lookup per suffix length, not a scan of all of them."""
+    for length in _SUFFIX_LENGTHS:
+        if name[-length:] in _SUFFIX_SET and len(name) > length - 1:
+            return name[:-length]
+    return name
 
 
 def _stripped_prefix(name: str) -> str:

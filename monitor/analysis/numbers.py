@@ -43,6 +43,7 @@ __all__ = [
 # Same-length mapping, so offsets in the normalised text are offsets in the original.
 FULLWIDTH: dict[int, int] = str.maketrans("０１２３４５６７８９．％＋－／：～\u3000", "0123456789.%+-/:~ ")
 
+_FULLWIDTH_CHARS: dict[str, str] = {chr(code): chr(ascii_) for code, ascii_ in FULLWIDTH.items()}
 _HAS_FULLWIDTH = re.compile("[" + re.escape("".join(chr(code) for code in FULLWIDTH)) + "]")
 _CN_RUN = rf"[{CN_DIGITS}]+(?:点[零〇一二三四五六七八九]+)?"
 _NUMBER = re.compile(
@@ -108,8 +109,17 @@ def has_number(text: str) -> bool:
 
 
 def normalise_digits(text: str) -> str:
-    """Full-width digits and signs as ASCII; same length as ``text``."""
-    return text.translate(FULLWIDTH) if _HAS_FULLWIDTH.search(text) else text
+    """Full-width digits and signs as ASCII; same length as ``text``.
+
+    A regex substitution of the few characters present, not ``str.translate``: Chinese
+    text always holds some (：, the ideographic space), and translate walks every
+    character in Python's slow path (10x slower on a 30 KB plan).
+    """
+    return _HAS_FULLWIDTH.sub(_ascii_of, text)
+
+
+def _ascii_of(match: re.Match[str]) -> str:
+    return _FULLWIDTH_CHARS[match.group()]
 
 
 @functools.lru_cache(maxsize=4096)
