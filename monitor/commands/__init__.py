@@ -26,7 +26,7 @@ COMMANDS: dict[str, CommandEntry] = {
     "documents": CommandEntry("documents", "List the stored plan documents."),
     "show": CommandEntry("show", "Print one document's latest text and metadata."),
     "fixture-site": CommandEntry("fixture_site", "Serve the bundled government-style fixture site on 127.0.0.1."),
-    "serve": CommandEntry("serve", "Serve the read-only archive browser (pages, search, JSON API)."),
+    "serve": CommandEntry("serve", "Serve the archive browser (pages, search, JSON API; it writes only unsubscribes)."),
     "subscribers": CommandEntry("subscribers", "Add, list and remove digest subscribers and their filters."),
     "digest": CommandEntry("digest", "Render digests of what changed, or send them (--send)."),
     "feed": CommandEntry("feed", "Write an Atom feed of changes, all or filtered."),

@@ -1,4 +1,4 @@
-"""``planwatch serve``: the archive browser (read-only) on 127.0.0.1:8000 by default."""
+"""``planwatch serve``: the archive browser on 127.0.0.1:8000 by default (read-only but for the unsubscribe link)."""
 
 from __future__ import annotations
 
