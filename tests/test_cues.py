@@ -298,6 +298,7 @@ TRAP_EXAMPLES = {
     "phone": "咨询电话0851-12345678",
     "hotline": "拨打热线12320",
     "slogan": "1+3+11+N工作体系",
+    "numbered-slogan": "增强四个意识、坚定四个自信、做到两个维护",
     "latin-code": "推进5G应用",
     "age-range": "为35-64岁妇女",
     "age-qualifier": "65岁以上老年人",

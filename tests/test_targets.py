@@ -360,3 +360,14 @@ def test_a_later_baseline_year_does_not_date_the_targets_before_it() -> None:
             "每千人口医疗卫生机构床位数由2020年的6.9张提高到7.5张。\n")
     found = [(t.value, t.deadline, t.kind.value) for t in extract_targets(text, plan_year=2021)]
     assert found == [(78.0, 2025, "target"), (6.9, 2020, "actual"), (7.5, 2025, "target")]
+
+
+@pytest.mark.parametrize(("sentence", "expected"), [
+    ("增强四个意识、坚定四个自信、做到两个维护，全面加强党的建设。", []),
+    ("深刻领悟两个确立的决定性意义，坚持两个毫不动摇。", []),
+    ("建成两个区域医疗中心、三个县域医疗次中心。", [("区域医疗中心", 2.0), ("县域医疗次中心", 3.0)]),
+    ("新建3个社区医院、两个村卫生室，举办五期培训班。", [("社区医院", 3.0), ("村卫生室", 2.0), ("培训班", 5.0)]),
+])
+def test_numbered_slogans_are_no_items_and_a_list_of_counts_is_read_whole(sentence: str, expected: list[tuple[str, float]]) -> None:
+    found = extract_targets(f"2024年工作要点\n{sentence}")
+    assert [(t.indicator, t.value) for t in found] == expected

@@ -150,6 +150,11 @@ _NAMED_LIST = re.compile(r"[\u4e00-\u9fff]{2,8}(?:、[\u4e00-\u9fff]{2,8})*(?:�
 _PLACE_UNITS = frozenset(("个", "家", "所", "处", "座"))
 
 
+# 建成两个区域医疗中心、三个县域医疗次中心: a count right after 、 and the object of the count
+# before it is the next item of the same list (the first was accepted on its verb).
+_NEXT_IN_LIST = re.compile(r"^[\u4e00-\u9fff（）()]{1,20}、\s*$")
+
+
 def _chinese_amount(quantity: Quantity, window: str, following: str, tags: set[str]) -> bool:
     """两期, 十五家, 县级重点专科三个 are amounts; 四个意识, 五项制度, 一个潜伏期 are names."""
     if quantity.value == 0:
@@ -199,7 +204,9 @@ def _candidates(sentence: str, span: tuple[int, int], quantities: list[Quantity]
     for quantity in quantities:
         window = sentence[left:quantity.num_start]
         tags = _tags(quantity, window)
-        if not _accepted(quantity, window, sentence[quantity.end:span[1]], tags):
+        listed = (quantity.chinese and quantity.trap is None and quantity.unit in CN_UNITS and bool(found)
+                  and found[-1].quantity.unit == quantity.unit and _NEXT_IN_LIST.match(window) is not None)
+        if not listed and not _accepted(quantity, window, sentence[quantity.end:span[1]], tags):
             continue
         if share_seen and not _is_share(sentence, quantity):
             continue  # a condition on the units the share counts
