@@ -200,7 +200,8 @@ class _Candidate:
 
 
 def _candidates(sentence: str, span: tuple[int, int], quantities: list[Quantity]) -> list[_Candidate]:
-    left, found, share_seen = span[0], [], False
+    left, share_seen = span[0], False
+    found: list[_Candidate] = []
     for quantity in quantities:
         window = sentence[left:quantity.num_start]
         tags = _tags(quantity, window)
