@@ -47,7 +47,6 @@ __all__ = [
     "Recipient",
     "build_digest",
     "digest_view",
-    "has_waiting_digest",
     "high_water_mark",
     "plan_digest",
     "subscriber_filter",
@@ -108,11 +107,6 @@ def waiting_digest(session: Session, subscriber_id: int) -> Digest | None:
     statement = (select(Digest).where(Digest.subscriber_id == subscriber_id, col(Digest.status).in_(waiting))
                  .order_by(col(Digest.id)))
     return session.exec(statement).first()
-
-
-def has_waiting_digest(session: Session, subscriber_id: int) -> bool:
-    """Whether a digest of this subscriber is still pending or sending."""
-    return waiting_digest(session, subscriber_id) is not None
 
 
 def _lookback_start(config: Config, start: datetime) -> datetime | None:
