@@ -10,7 +10,7 @@ from monitor.analysis.cues import CHANGE_TO, SHORTFALL_CUES, SHORTFALL_STATE, ST
 from monitor.analysis.sentences import Reading
 from store.kinds import TargetKind
 
-__all__ = ["clause_of", "clause_span", "is_shortfall", "is_starting_level", "starting_level"]
+__all__ = ["clause_of", "clause_span", "is_shortfall", "starting_level"]
 
 _CLAUSE_MARK = re.compile(r"[，,；;。！？!?|｜\t]")
 
@@ -28,13 +28,10 @@ def clause_of(sentence: str, reading: Reading) -> str:
     return sentence[start:end]
 
 
-def is_starting_level(sentence: str, reading: Reading) -> bool:
-    """由85%提高到90%: 85 is where things stand, not a commitment."""
-    return starting_level(sentence, reading) is not None
-
-
 def starting_level(sentence: str, reading: Reading) -> int | bool | None:
-    """None when the reading is no starting level; else the year it is stated for
+    """由85%提高到90%: 85 is where things stand, not a commitment.
+
+    None when the reading is no starting level; else the year it is stated for
     (从2020年的76.8岁提高到78岁 → 2020), or True when the text names none (由85%提高到90%)."""
     found = STARTING_LEVEL.search(sentence, max(0, reading.start - 20), reading.start)
     if found is None or not CHANGE_TO.match(sentence, reading.end):
