@@ -114,8 +114,7 @@ class _Document:
 
 
 def _document(text: str, plan_year: int | None, title: str | None = None) -> _Document:
-    own = title_from_text(text)
-    title = title if title and detect_doc_type(title) else own
+    title = title if title and detect_doc_type(title) else title_from_text(text)
     if plan_year is None:
         plan_year = detect_plan_year(title, text)
     kind = detect_doc_type(title)
